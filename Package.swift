@@ -34,7 +34,7 @@ let package = Package(
     ),
     .target(
       name: "Workflow",
-      dependencies: [.product(name: "Collections", package: "swift-collections")],
+      dependencies: [.product(name: "OrderedCollections", package: "swift-collections")],
       swiftSettings: strictSettings
     ),
     .target(

@@ -1,0 +1,105 @@
+/// Reads and writes the chunk structure of PNG files, for the `prompt`/`workflow` text ComfyUI stores there.
+public enum PNGChunks {
+  public static let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+
+  public struct Chunk: Sendable, Equatable {
+    public var type: String
+    public var data: [UInt8]
+    public init(type: String, data: [UInt8]) {
+      self.type = type
+      self.data = data
+    }
+  }
+
+  public static func isPNG(_ bytes: [UInt8]) -> Bool { bytes.starts(with: signature) }
+
+  /// Splits a PNG into chunks; fails on a missing signature or a truncated chunk.
+  public static func read(_ bytes: [UInt8]) throws(WorkflowError) -> [Chunk] {
+    guard isPNG(bytes) else {
+      throw WorkflowError("this is not a PNG file (its first bytes are not the PNG signature)")
+    }
+    var chunks: [Chunk] = []
+    var offset = signature.count
+    while offset + 12 <= bytes.count {
+      let length = Int(readUInt32(bytes, offset))
+      guard length <= bytes.count - offset - 12 else {
+        throw WorkflowError(
+          "the PNG file is truncated (a chunk claims \(length) bytes past the end of the file)")
+      }
+      let type = String(decoding: bytes[(offset + 4)..<(offset + 8)], as: UTF8.self)
+      chunks.append(Chunk(type: type, data: Array(bytes[(offset + 8)..<(offset + 8 + length)])))
+      offset += 12 + length
+      if type == "IEND" { break }
+    }
+    return chunks
+  }
+
+  /// The keyword → text pairs of `tEXt` (Latin-1) and uncompressed `iTXt` (UTF-8) chunks, in file order.
+  public static func textEntries(_ chunks: [Chunk]) -> [(key: String, text: String)] {
+    var entries: [(String, String)] = []
+    for chunk in chunks {
+      guard let nul = chunk.data.firstIndex(of: 0) else { continue }
+      let key = String(decoding: chunk.data[..<nul], as: UTF8.self)
+      switch chunk.type {
+      case "tEXt":
+        let text = String(String.UnicodeScalarView(chunk.data[(nul + 1)...].map { Unicode.Scalar($0) }))
+        entries.append((key, text))
+      case "iTXt":
+        // keyword \0 compression-flag method language \0 translated-keyword \0 text
+        let rest = chunk.data[(nul + 1)...]
+        guard rest.count >= 2, rest[rest.startIndex] == 0 else { continue }
+        let afterFlags = rest.dropFirst(2)
+        guard let langEnd = afterFlags.firstIndex(of: 0),
+          let translatedEnd = afterFlags[(langEnd + 1)...].firstIndex(of: 0)
+        else { continue }
+        entries.append((key, String(decoding: afterFlags[(translatedEnd + 1)...], as: UTF8.self)))
+      default:
+        continue
+      }
+    }
+    return entries
+  }
+
+  /// Serialises chunks after the signature, computing each chunk's CRC.
+  public static func write(_ chunks: [Chunk]) -> [UInt8] {
+    var out = signature
+    for chunk in chunks {
+      appendUInt32(&out, UInt32(chunk.data.count))
+      let typeBytes = Array(chunk.type.utf8)
+      out += typeBytes
+      out += chunk.data
+      appendUInt32(&out, crc32(typeBytes + chunk.data))
+    }
+    return out
+  }
+
+  /// A `tEXt` chunk; characters outside Latin-1 are written as `?`, as the PNG spec allows only Latin-1.
+  public static func textChunk(key: String, text: String) -> Chunk {
+    var data = Array(key.utf8)
+    data.append(0)
+    data += text.unicodeScalars.map { $0.value < 256 ? UInt8($0.value) : UInt8(ascii: "?") }
+    return Chunk(type: "tEXt", data: data)
+  }
+
+  static func readUInt32(_ bytes: [UInt8], _ offset: Int) -> UInt32 {
+    UInt32(bytes[offset]) << 24 | UInt32(bytes[offset + 1]) << 16 | UInt32(bytes[offset + 2]) << 8
+      | UInt32(bytes[offset + 3])
+  }
+
+  static func appendUInt32(_ out: inout [UInt8], _ value: UInt32) {
+    out += [UInt8(value >> 24), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)]
+  }
+
+  private static let crcTable: [UInt32] = (0..<256).map { n in
+    var c = UInt32(n)
+    for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
+    return c
+  }
+
+  /// The CRC-32 used by PNG and zlib's gzip.
+  public static func crc32<C: Collection>(_ bytes: C) -> UInt32 where C.Element == UInt8 {
+    var crc: UInt32 = 0xFFFF_FFFF
+    for byte in bytes { crc = crcTable[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
+    return crc ^ 0xFFFF_FFFF
+  }
+}
