@@ -32,6 +32,12 @@ let package = Package(
       ],
       swiftSettings: strictSettings
     ),
+    .executableTarget(
+      name: "comfysh-bench",
+      dependencies: ["Shell", "ComfySim", "Workflow", "ComfyClient"],
+      path: "Sources/Benchmarks",
+      swiftSettings: strictSettings
+    ),
     .target(
       name: "Workflow",
       dependencies: [.product(name: "OrderedCollections", package: "swift-collections")],
