@@ -2,7 +2,7 @@
 // Each prints median timings of its cases; the scripts under Scripts/bench/ put them next to Python's.
 
 #if canImport(Glibc)
-  import Glibc
+import Glibc
 #endif
 
 let arguments = Array(CommandLine.arguments.dropFirst())

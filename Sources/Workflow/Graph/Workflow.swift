@@ -65,3 +65,19 @@ public struct Workflow: Sendable, Equatable {
     return result
   }
 }
+
+extension Workflow {
+  /// Every node that `id` depends on through links, directly or not.
+  public func upstream(of id: String) -> Set<String> {
+    var seen: Set<String> = []
+    var stack = [id]
+    while let current = stack.popLast() {
+      guard let node = nodes[current] else { continue }
+      for link in node.links where !seen.contains(link.node) {
+        seen.insert(link.node)
+        stack.append(link.node)
+      }
+    }
+    return seen
+  }
+}

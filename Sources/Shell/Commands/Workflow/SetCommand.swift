@@ -1,0 +1,50 @@
+import Workflow
+
+/// `set NODE.INPUT VALUE`: changes one input; values are read as DESIGN §4 says.
+struct SetCommand: Command {
+  static let name = "set"
+  static let group = CommandGroup.workflow
+  static let usage = "set [--new] NODE.INPUT VALUE"
+  static let summary =
+    "Set an input to a value: \"text\", 'text', a number as written, true/false/null, JSON, or @file.txt; --new adds an input the node does not have."
+  static let example = "set 11.prompt \"a lighthouse at dusk, film grain\""
+  static let arguments: [ArgumentKind] = [.input, .value]
+
+  static func run(_ arguments: inout Arguments, in session: Session) async throws {
+    let allowNew = arguments.flag("--new")
+    if arguments.count > 2 {
+      throw ShellError(
+        "set takes one value; quote text with spaces: set \(arguments[0].raw) \"\(arguments.values.dropFirst().map(\.text).joined(separator: " "))\""
+      )
+    }
+    try arguments.expect(2)
+    let address = try Address.parseInput(arguments[0].raw)
+    let id = try session.workflow.resolve(address.node)
+    guard let node = session.workflow[id] else { return }
+    try session.checkInputName(address.name, of: node, allowNew: allowNew)
+    var value = try session.inputValue(arguments[1])
+    var notes: [String] = []
+    if case .value(let raw) = value {
+      let (coerced, note) = try session.coerce(raw, input: address.name, of: node)
+      value = .value(coerced)
+      if let note { notes.append(note) }
+    } else if case .link(let source, let slot) = value {
+      try session.checkLink(from: source, slot: slot, to: address.name, of: node)
+    }
+    try session.edit { editor in
+      editor.update(id) { $0.setInput(address.name, value) }
+    }
+    // Silent on success, like the DESIGN's sessions: the value was just typed. Notes say what changed it.
+    for note in notes { session.console.print(note) }
+    session.console.emit([
+      "type": "set", "node": .string(id), "input": .string(address.name), "value": valueJSON(value),
+    ])
+  }
+
+  static func valueJSON(_ value: InputValue) -> JSONValue {
+    switch value {
+    case .link(let node, let slot): .array([.string(node), .int(slot)])
+    case .value(let v), .malformedLink(let v): v
+    }
+  }
+}

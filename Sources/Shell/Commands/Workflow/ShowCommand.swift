@@ -1,0 +1,53 @@
+import Workflow
+
+/// `show NODE`: a node's inputs with their values or links, and who uses its outputs.
+struct ShowCommand: Command {
+  static let name = "show"
+  static let group = CommandGroup.workflow
+  static let usage = "show NODE"
+  static let summary =
+    "Show a node: class, title, every input with its value or link, and the inputs that use its outputs."
+  static let example = "show 11"
+  static let arguments: [ArgumentKind] = [.node]
+
+  static func run(_ arguments: inout Arguments, in session: Session) async throws {
+    try arguments.expect(1)
+    let id = try session.resolveNode(arguments[0])
+    guard let node = session.workflow[id] else { return }
+    let consumers = session.workflow.consumers(of: id)
+    if session.console.jsonMode {
+      session.console.emit([
+        "type": "node", "id": .string(id), "node": .object(node.fields),
+        "used_by": .array(consumers.map { .string("\(NodeRef.id($0.node)).\($0.input)") }),
+      ])
+      return
+    }
+    var header = [id, node.classType ?? "(no class_type)", Render.title(node)]
+    if session.isPaid(node) { header.append("paid") }
+    var lines = [header.filter { !$0.isEmpty }.joined(separator: "  ")]
+    var rows: [[String]] = []
+    for (name, raw) in node.inputs {
+      let value = InputValue(stored: raw)
+      var shown = Render.input(value)
+      if case .link(let source, _) = value {
+        let sourceNode = session.workflow[source]
+        shown = "← " + shown + "  " + (sourceNode.map { $0.displayName } ?? "(missing node)")
+      } else if case .value(let v) = value {
+        shown = Render.short(v, limit: 70)
+      }
+      rows.append([name, shown])
+    }
+    rows += session.catalogNotes(for: node)
+    if rows.isEmpty { lines.append("  (no inputs)") } else { lines += Render.table(rows) }
+    for (key, value) in node.fields where key != "inputs" && key != "class_type" && key != "_meta" {
+      lines.append("  \(key): \(Render.short(value))")
+    }
+    if !consumers.isEmpty {
+      lines.append(
+        "used by: "
+          + consumers.map { "\(NodeRef.id($0.node)).\($0.input) (output \($0.slot))" }.joined(separator: ", ")
+      )
+    }
+    session.console.print(lines: lines)
+  }
+}

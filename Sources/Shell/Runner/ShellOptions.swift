@@ -1,0 +1,28 @@
+/// Everything the command line decides about a session (DESIGN §2).
+public struct ShellOptions: Sendable {
+  /// A workflow to load (`.json`, `.png`) or a script to run (anything else).
+  public var file: String?
+  /// `-c 'CMD; CMD'`.
+  public var commands: String?
+  /// `--server URL`; nil = `$COMFYSH_SERVER`, the init script's choice, or the default.
+  public var server: String?
+  /// The address of an in-process simulator started by `--sim`.
+  public var simulatorURL: String?
+  public var catalogPath: String?
+  public var recordPath: String?
+  public var keepGoing = false
+  public var noInit = false
+  public var json = false
+  public var noColor = false
+  public var check = false
+  public var update = false
+
+  public init() {}
+
+  /// True when `file` is a workflow rather than a script.
+  public var fileIsWorkflow: Bool {
+    guard let file else { return false }
+    let lower = file.lowercased()
+    return lower.hasSuffix(".json") || lower.hasSuffix(".png")
+  }
+}

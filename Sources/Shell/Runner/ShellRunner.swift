@@ -1,0 +1,142 @@
+import Workflow
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Starts a session in the mode the command line asks for and returns the exit status:
+/// 0 when every command succeeded, 1 when one failed, 2 for a usage problem.
+@MainActor
+public enum ShellRunner {
+  public static func run(_ options: ShellOptions) async -> Int32 {
+    let stdinIsTerminal = isatty(0) == 1
+    let interactive =
+      stdinIsTerminal && options.commands == nil && (options.file == nil || options.fileIsWorkflow)
+    let console = Console(jsonMode: options.json, style: Style.detect(noColorFlag: options.noColor))
+    let session = Session(console: console, isInteractive: interactive)
+    let interpreter = Interpreter(session: session)
+    interpreter.keepGoing = options.keepGoing
+
+    if !options.noInit { await runInitScript(interpreter) }
+
+    if let commands = options.commands {
+      if let file = options.file, !(await loadStartupFile(file, options: options, interpreter: interpreter)) {
+        return 1
+      }
+      interpreter.sourceName = "-c"
+      await interpreter.run(text: commands)
+      return interpreter.failures == 0 ? 0 : 1
+    }
+
+    if let file = options.file, !options.fileIsWorkflow {
+      return await runScript(file, interpreter: interpreter)
+    }
+
+    if let file = options.file, !(await loadStartupFile(file, options: options, interpreter: interpreter)) {
+      if !interactive { return 1 }
+    }
+
+    if interactive {
+      return await InteractiveLoop(session: session, interpreter: interpreter, options: options).run()
+    }
+    interpreter.sourceName = "stdin"
+    return await runLines(interpreter: interpreter, next: { await readStandardInputLine() })
+  }
+
+  /// Runs a script file: paths in it are relative to its folder; stops at the first failure.
+  static func runScript(_ path: String, interpreter: Interpreter) async -> Int32 {
+    let text: String
+    do {
+      text = try FileIO.readText(path)
+    } catch {
+      interpreter.session.console.error("cannot read the script \(path): \(error.reason)")
+      return 2
+    }
+    interpreter.sourceName = path
+    interpreter.session.baseFolder = FileIO.parentFolder(of: path)
+    await interpreter.run(text: text)
+    return interpreter.failures == 0 ? 0 : 1
+  }
+
+  /// Commands line by line (piped standard input): a `{` block is read until its `}`.
+  static func runLines(interpreter: Interpreter, next: () async -> String?) async -> Int32 {
+    var pending = ""
+    var pendingLine = 1
+    var lineNumber = 0
+    while let line = await next() {
+      lineNumber += 1
+      if pending.isEmpty { pendingLine = lineNumber }
+      pending += pending.isEmpty ? line : "\n" + line
+      do {
+        let statements = try Parser.parse(pending, firstLine: pendingLine)
+        pending = ""
+        await interpreter.run(statements)
+      } catch let error where error.isIncomplete {
+        continue
+      } catch {
+        pending = ""
+        interpreter.session.console.error(
+          error.message, location: interpreter.sourceName.map { "\($0):\(error.line)" })
+        interpreter.recordFailure()
+      }
+      if interpreter.session.quitRequested || (interpreter.failures > 0 && !interpreter.keepGoing) { break }
+    }
+    if !pending.isEmpty {
+      interpreter.session.console.error(
+        "the input ended inside a { block started on line \(pendingLine)",
+        location: interpreter.sourceName.map { "\($0):\(pendingLine)" })
+      interpreter.recordFailure()
+    }
+    interpreter.session.console.flush()
+    return interpreter.failures == 0 ? 0 : 1
+  }
+
+  /// `comfysh FILE.json`: loads the workflow before the first command.
+  static func loadStartupFile(_ file: String, options: ShellOptions, interpreter: Interpreter) async -> Bool {
+    let saved = interpreter.sourceName
+    interpreter.sourceName = nil
+    defer { interpreter.sourceName = saved }
+    let word = Word(segments: [.single(file)], raw: Address.quote(file))
+    return await interpreter.run([.command(words: [Word("load"), word], line: 1, source: "load \(word.raw)")])
+  }
+
+  /// `$XDG_CONFIG_HOME/comfysh/init.comfy`, like `.psqlrc`; its failures are reported but do not stop start-up.
+  static func runInitScript(_ interpreter: Interpreter) async {
+    let path = ShellPaths.configFolder + "/init.comfy"
+    guard FileIO.exists(path), let text = try? FileIO.readText(path) else { return }
+    let saved = (interpreter.sourceName, interpreter.keepGoing, interpreter.session.baseFolder)
+    interpreter.sourceName = path
+    interpreter.keepGoing = true
+    interpreter.session.baseFolder = ShellPaths.configFolder
+    await interpreter.run(text: text)
+    interpreter.resetFailures()
+    (interpreter.sourceName, interpreter.keepGoing, interpreter.session.baseFolder) = saved
+  }
+
+  /// One line of standard input without blocking the main actor.
+  static func readStandardInputLine() async -> String? {
+    await Task.detached { readLine(strippingNewline: true) }.value
+  }
+}
+
+/// Where comfysh keeps its files (XDG base directories).
+public enum ShellPaths {
+  static func environment(_ name: String) -> String? {
+    guard let value = getenv(name) else { return nil }
+    let text = String(cString: value)
+    return text.isEmpty ? nil : text
+  }
+
+  static var home: String { environment("HOME") ?? "." }
+
+  /// `$XDG_CONFIG_HOME/comfysh` (keys, init script, servers).
+  public static var configFolder: String {
+    (environment("XDG_CONFIG_HOME") ?? home + "/.config") + "/comfysh"
+  }
+  /// `$XDG_STATE_HOME/comfysh` (history).
+  public static var stateFolder: String {
+    (environment("XDG_STATE_HOME") ?? home + "/.local/state") + "/comfysh"
+  }
+  /// `$XDG_CACHE_HOME/comfysh` (catalogs).
+  public static var cacheFolder: String { (environment("XDG_CACHE_HOME") ?? home + "/.cache") + "/comfysh" }
+}

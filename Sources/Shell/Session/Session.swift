@@ -1,0 +1,138 @@
+import Workflow
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The state of one comfysh session: the document and its undo history, variables, and output.
+/// Commands run one at a time on the main actor, so they see and change it without locks.
+@MainActor
+public final class Session {
+  public let console: Console
+  public private(set) var document: Document = .untitled
+  private var undoStack: [UndoEntry] = []
+  private var redoStack: [UndoEntry] = []
+  private var nextEntryID = 1
+
+  /// `let` variables and loop variables, for `$NAME`.
+  public var variables: [String: String] = [:]
+  /// Relative paths in commands are resolved against this folder (a script's own folder); nil = cwd.
+  public var baseFolder: String?
+  /// True when a person is typing at a terminal (prompts may ask questions).
+  public let isInteractive: Bool
+  /// Set by `quit`; the runner stops after the current command.
+  public var quitRequested = false
+  /// The text of the command being run, as typed (undo labels, messages).
+  public internal(set) var currentSource = ""
+
+  /// Told after every command so Tab completion sees the current workflow.
+  var onChange: (() -> Void)?
+  /// Asks the person at the terminal whether to quit with unsaved edits; nil when nobody can be asked.
+  public var confirmQuit: (() async -> Bool)?
+  /// Converts UI-format files on `load`; needs the node catalog.
+  public var uiConverter: WorkflowFile.UIConverter?
+
+  public init(console: Console, isInteractive: Bool = false) {
+    self.console = console
+    self.isInteractive = isInteractive
+  }
+
+  public var workflow: Workflow { document.workflow }
+
+  /// True when the workflow differs from the file it was loaded from or saved to.
+  public var isDirty: Bool { (undoStack.last?.id ?? 0) != document.savedMarker }
+
+  /// How many edits were made since the last load or save.
+  public var unsavedEditCount: Int {
+    guard isDirty else { return 0 }
+    let index = undoStack.lastIndex { $0.id == document.savedMarker }
+    return undoStack.count - (index.map { $0 + 1 } ?? 0)
+  }
+
+  // MARK: - Editing
+
+  /// Runs an edit; if `body` throws, nothing changes. Returns the journal (empty when nothing changed).
+  @discardableResult
+  public func edit(
+    _ label: String? = nil, _ body: (inout WorkflowEditor) throws -> Void
+  ) throws -> WorkflowEdit {
+    var editor = WorkflowEditor(document.workflow, label: label ?? currentSource)
+    try body(&editor)
+    let (workflow, edit) = editor.finish()
+    guard !edit.isEmpty else { return edit }
+    document.workflow = workflow
+    push(UndoEntry(id: takeEntryID(), label: edit.label, change: .edit(edit)))
+    return edit
+  }
+
+  /// Replaces the document (`load`, `new`); undo brings the previous one back.
+  public func replaceDocument(with new: Document, label: String? = nil) {
+    var new = new
+    let id = takeEntryID()
+    new.savedMarker = id
+    push(UndoEntry(id: id, label: label ?? currentSource, change: .document(before: document, after: new)))
+    document = new
+  }
+
+  /// Records that the workflow is now on disk at `path`.
+  public func markSaved(path: String, trailingNewline: Bool) {
+    document.path = path
+    document.format = .api
+    document.trailingNewline = trailingNewline
+    document.savedWorkflow = document.workflow
+    document.savedMarker = undoStack.last?.id ?? 0
+  }
+
+  /// Takes back the last edit; returns its label, or nil when there is nothing to undo.
+  public func undo() -> String? {
+    guard let entry = undoStack.popLast() else { return nil }
+    switch entry.change {
+    case .edit(let edit): edit.undo(&document.workflow)
+    case .document(let before, _): document = before
+    }
+    redoStack.append(entry)
+    return entry.label
+  }
+
+  /// Applies the last undone edit again; nil when there is nothing to redo.
+  public func redo() -> String? {
+    guard let entry = redoStack.popLast() else { return nil }
+    switch entry.change {
+    case .edit(let edit): edit.redo(&document.workflow)
+    case .document(_, let after): document = after
+    }
+    undoStack.append(entry)
+    return entry.label
+  }
+
+  public var canUndo: Bool { !undoStack.isEmpty }
+  public var canRedo: Bool { !redoStack.isEmpty }
+
+  private func push(_ entry: UndoEntry) {
+    undoStack.append(entry)
+    redoStack.removeAll()
+  }
+
+  private func takeEntryID() -> Int {
+    defer { nextEntryID += 1 }
+    return nextEntryID
+  }
+
+  // MARK: - Paths and values
+
+  /// A path as the user typed it, made relative to the script's folder when it is not absolute.
+  public func resolvePath(_ path: String) -> String {
+    FileIO.resolve(path, relativeTo: baseFolder)
+  }
+
+  /// Resolves a node reference against the current workflow.
+  public func resolveNode(_ argument: Argument) throws -> String {
+    try workflow.resolve(Address.parseNode(argument.raw))
+  }
+
+  /// The prompt text: `comfy NAME> `, with `*` after the name when there are unsaved edits.
+  public var promptText: String {
+    if document.path == nil && workflow.isEmpty && !isDirty { return "comfy> " }
+    return "comfy \(document.name)\(isDirty ? "*" : "")> "
+  }
+}
