@@ -42,16 +42,17 @@ struct WorkflowDiff {
     }
     let oldInputs = old.inputs
     let newInputs = new.inputs
-    for (name, value) in oldInputs where newInputs[name] == nil {
-      result.append(.removed(name, Render.input(InputValue(stored: value))))
-    }
-    for (name, value) in newInputs {
-      let shown = Render.input(InputValue(stored: value))
-      if let before = oldInputs[name] {
-        if before != value { result.append(.changed(name, Render.input(InputValue(stored: before)), shown)) }
-      } else {
-        result.append(.added(name, shown))
+    // In the old node's input order, then inputs that are new.
+    for (name, value) in oldInputs {
+      let before = Render.input(InputValue(stored: value))
+      guard let after = newInputs[name] else {
+        result.append(.removed(name, before))
+        continue
       }
+      if after != value { result.append(.changed(name, before, Render.input(InputValue(stored: after)))) }
+    }
+    for (name, value) in newInputs where oldInputs[name] == nil {
+      result.append(.added(name, Render.input(InputValue(stored: value))))
     }
     // Fields other than inputs/class_type/title, e.g. `_meta` extras, compared as JSON.
     var otherKeys = Array(old.fields.keys)
