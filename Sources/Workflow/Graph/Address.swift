@@ -90,7 +90,9 @@ public enum Address {
   }
 
   /// Splits off the node part; `stopAt` ends a bare id or title (`.` for inputs).
-  static func splitNode(_ text: String, stopAt: Character?) throws(WorkflowError) -> (NodeRef, Substring) {
+  public static func splitNode(
+    _ text: String, stopAt: Character?
+  ) throws(WorkflowError) -> (NodeRef, Substring) {
     var rest = Substring(text)
     var isTitle = false
     if rest.hasPrefix("@") {
@@ -156,7 +158,7 @@ public enum Address {
     return inner
   }
 
-  static func lastUnquotedColon(_ text: String) -> String.Index? {
+  public static func lastUnquotedColon(_ text: String) -> String.Index? {
     var quote: Character?
     var last: String.Index?
     var index = text.startIndex
