@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The main job: installs what is missing, builds comfysh (release), and runs the demo script
+# against the built-in ComfyUI simulator.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+Scripts/setup.sh
+swift build -c release --static-swift-stdlib --product comfysh
+exec .build/release/comfysh --no-init Docs/examples/demo.comfy
