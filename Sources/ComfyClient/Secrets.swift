@@ -1,0 +1,84 @@
+import Workflow
+
+/// Hides API keys wherever they could be shown: `comfyui-87d0…c1f2`.
+public enum Secrets {
+  /// The keys of `extra_data` (and node inputs) that hold credentials.
+  public static let sensitiveNames: Set<String> = ["api_key_comfy_org", "auth_token_comfy_org"]
+
+  /// A key shown safely: its prefix (`comfyui-`), the first and last 4 characters of the secret part;
+  /// a short secret shows nothing of itself.
+  public static func mask(_ key: String) -> String {
+    var prefix = ""
+    var secret = Substring(key)
+    if let dash = key.firstIndex(of: "-"), key.distance(from: key.startIndex, to: dash) <= 10 {
+      prefix = String(key[...dash])
+      secret = key[key.index(after: dash)...]
+    }
+    guard secret.count >= 12 else { return prefix + "…" }
+    return prefix + secret.prefix(4) + "…" + secret.suffix(4)
+  }
+
+  /// True for a member name that holds a credential (`api_key_comfy_org`, `X-API-KEY`, `auth_token`…).
+  public static func isSensitiveName(_ name: String) -> Bool {
+    let lower = name.lowercased()
+    return sensitiveNames.contains(lower) || lower.contains("api_key") || lower.contains("api-key")
+      || lower.contains("apikey") || lower.contains("auth_token") || lower.contains("password")
+      || lower.contains("secret")
+  }
+
+  /// The value with every credential masked: members with sensitive names, and any string that
+  /// contains one of `known` or a `comfyui-…` key.
+  public static func masked(_ value: JSONValue, known: [String] = []) -> JSONValue {
+    switch value {
+    case .object(let members):
+      var copy = members
+      for (name, member) in members {
+        if isSensitiveName(name) {
+          copy[name] = maskAll(member)
+        } else {
+          copy[name] = masked(member, known: known)
+        }
+      }
+      return .object(copy)
+    case .array(let elements):
+      return .array(elements.map { masked($0, known: known) })
+    case .string(let text):
+      return .string(maskText(text, known: known))
+    default:
+      return value
+    }
+  }
+
+  private static func maskAll(_ value: JSONValue) -> JSONValue {
+    switch value {
+    case .string(let text): .string(mask(text))
+    case .array(let elements): .array(elements.map(maskAll))
+    case .object(let members): .object(members.mapValues(maskAll))
+    default: value
+    }
+  }
+
+  /// Masks every occurrence of the `known` keys and of anything shaped like a Comfy API key in `text`.
+  public static func maskText(_ text: String, known: [String] = []) -> String {
+    var result = text
+    for key in known where key.count >= 4 && result.contains(key) {
+      result = result.replacingOccurrences(of: key, with: mask(key))
+    }
+    guard result.contains("comfyui-") else { return result }
+    var output = ""
+    var rest = result[...]
+    while let range = rest.firstRange(of: "comfyui-") {
+      output += rest[..<range.lowerBound]
+      let tail = rest[range.upperBound...]
+      let body = tail.prefix { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }
+      if body.count >= 6 && !body.contains("…") {
+        output += mask("comfyui-" + body)
+      } else {
+        output += "comfyui-" + body
+      }
+      rest = tail[body.endIndex...]
+    }
+    output += rest
+    return output
+  }
+}

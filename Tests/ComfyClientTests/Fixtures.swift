@@ -1,0 +1,113 @@
+import ComfyClient
+import Testing
+import Workflow
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The recorded ComfyUI fixtures beside the package (`../shared/fixtures/comfyui`), or nil when absent.
+enum Fixtures {
+  static let root: String? = {
+    var candidates: [String] = []
+    if let env = getenv("COMFYSH_FIXTURES") { candidates.append(String(cString: env)) }
+    let here = String(#filePath)
+    // Tests/ComfyClientTests/Fixtures.swift → package root
+    let packageRoot = FileIO.parentFolder(of: FileIO.parentFolder(of: FileIO.parentFolder(of: here)))
+    candidates.append(packageRoot + "/../shared/fixtures/comfyui")
+    candidates.append("../shared/fixtures/comfyui")
+    return candidates.first { FileIO.isFolder($0) }
+  }()
+
+  static var available: Bool {
+    if root == nil { print("note: ../shared/fixtures/comfyui is missing; fixture tests are skipped") }
+    return root != nil
+  }
+
+  static func path(_ relative: String) -> String { (root ?? ".") + "/" + relative }
+
+  static func read(_ relative: String) throws -> [UInt8] { try FileIO.read(path(relative)) }
+
+  static func json(_ relative: String) throws -> JSONValue { try JSONValue.parse(bytes: read(relative)) }
+
+  /// Every file under the fixtures folder whose name ends with `suffix`.
+  static func files(endingWith suffix: String) -> [String] {
+    guard let root else { return [] }
+    var result: [String] = []
+    func walk(_ folder: String, _ prefix: String) {
+      guard let dir = opendir(folder) else { return }
+      defer { closedir(dir) }
+      while let entry = readdir(dir) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+          String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+        }
+        if name == "." || name == ".." { continue }
+        let full = folder + "/" + name
+        if FileIO.isFolder(full) {
+          walk(full, prefix + name + "/")
+        } else if name.hasSuffix(suffix) {
+          result.append(prefix + name)
+        }
+      }
+    }
+    walk(root, "")
+    return result.sorted()
+  }
+}
+
+/// One line of a recorded `.ws.jsonl` log.
+struct RecordedFrame {
+  let index: Int
+  let socket: Int?
+  let direction: String
+  let kind: String?
+  let message: JSONValue?
+  let binaryEventType: Int?
+
+  /// The frame as this client decodes it: text frames from the log; binary frames from the `.bin` file
+  /// beside the log when there is one.
+  func event(log: String) -> ServerEvent? {
+    if kind == "text", let message {
+      return ServerEvent.decode(text: message.serialized())
+    }
+    if kind == "binary" {
+      let stem = log.replacingSuffix(".ws.jsonl", with: "")
+      let path = "\(stem).frame\(index).type\(binaryEventType ?? 0).bin"
+      guard let bytes = try? Fixtures.read(path) else { return nil }
+      return ServerEvent.decode(binary: bytes)
+    }
+    return nil
+  }
+}
+
+extension Fixtures {
+  /// The frames of a `.ws.jsonl` log, server to client only, in order.
+  static func frames(_ log: String) throws -> [RecordedFrame] {
+    let text = try FileIO.readText(path(log))
+    return try text.split(separator: "\n").compactMap { line in
+      let json = try JSONValue.parse(String(line))
+      guard json["dir"]?.stringValue == "server->client" else { return nil }
+      return RecordedFrame(
+        index: json["i"]?.numberValue?.int64Value.map(Int.init) ?? -1,
+        socket: json["socket"]?.numberValue?.int64Value.map(Int.init),
+        direction: "server->client", kind: json["kind"]?.stringValue, message: json["msg"],
+        binaryEventType: json["event_type"]?.numberValue?.int64Value.map(Int.init))
+    }
+  }
+
+  /// Decoded events of a log (binary frames without a `.bin` file are skipped).
+  static func events(_ log: String, socket: Int? = nil) throws -> [ServerEvent] {
+    try frames(log).filter { socket == nil || $0.socket == socket }.compactMap { $0.event(log: log) }
+  }
+
+  /// The `response.body` of a recorded HTTP exchange.
+  static func responseBody(_ file: String) throws -> JSONValue {
+    try json(file)["response"]?["body"] ?? .null
+  }
+}
+
+extension String {
+  func replacingSuffix(_ suffix: String, with replacement: String) -> String {
+    hasSuffix(suffix) ? String(dropLast(suffix.count)) + replacement : self
+  }
+}
