@@ -1,4 +1,3 @@
-import Collections
 import OrderedCollections
 
 /// One input of a node as the API format encodes it: a link `[node_id, slot]` or a literal value.

@@ -1,4 +1,3 @@
-import Collections
 import OrderedCollections
 
 /// What went wrong reading a workflow, in words a user can act on.
