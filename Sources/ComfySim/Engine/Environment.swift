@@ -117,8 +117,7 @@ final class SimEnvironment: Sendable {
       customObjectInfo = nil
       catalog = SimCatalog(objectInfo: BuiltinCatalog.objectInfo(inputFiles: []))
     }
-    validator = makeValidator(
-      objectInfo: customObjectInfo ?? BuiltinCatalog.objectInfo(inputFiles: []), catalog: catalog)
+    validator = try makeValidator(objectInfo: customObjectInfo ?? BuiltinCatalog.objectInfo(inputFiles: []))
     hub = Hub()
     queue = PromptQueue(hub: hub)
     stepDelay = configuration.stepDelay

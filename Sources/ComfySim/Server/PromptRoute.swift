@@ -2,75 +2,70 @@ import HTTPTypes
 import Hummingbird
 import Workflow
 
-/// `POST /prompt`, as server.py's `post_prompt`: number first (so rejected POSTs use one up too),
-/// then validation, then the queue.
+/// `POST /prompt`, as server.py's `post_prompt`: the number is taken first (so rejected POSTs use
+/// one up too), then the body is validated, then the prompt is queued.
 struct PromptRoute {
   let environment: SimEnvironment
 
   func post(_ request: Request) async throws -> Response {
     guard let body = try await Routes.jsonBody(request) else { return Reply.serverError }
-    let object: JSONObject
+
+    // `"number" in json_data` — a member of an object, an element of a list, a substring of a
+    // string; anything else makes Python raise before the counter moves.
+    let hasNumber: Bool
     switch body {
-    case .object(let members): object = members
-    case .array, .string: object = [:]  // `"prompt" in json_data` is False for these in Python
+    case .object(let members): hasNumber = members["number"] != nil
+    case .array(let elements): hasNumber = elements.contains(.string("number"))
+    case .string(let text): hasNumber = text.contains("number")
     default: return Reply.serverError
+    }
+    var counter: Int?
+    if !hasNumber {
+      var value = environment.queue.takeNumber()
+      if let front = body.objectValue?["front"], Routes.truthy(front) { value = -value }
+      counter = value
+    }
+
+    let folders = environment.folders
+    let verdict = environment.validator.validate(body: body) { name in
+      FileIO.exists(folders.inputPath(for: name))
+    }
+    let object = body.objectValue ?? [:]
+    var extraData = object["extra_data"]?.objectValue ?? [:]
+    if let client = object["client_id"] { extraData["client_id"] = client }
+    if case .string(let key)? = extraData["api_key_comfy_org"] { environment.recordKey(key) }
+
+    switch verdict.outcome {
+    case .serverFault:
+      return Reply.serverError
+    case .rejected:
+      return Reply.json(["error": verdict.error, "node_errors": verdict.nodeErrors], status: .badRequest)
+    case .accepted:
+      break
     }
 
     let number: JSONValue
     let sortKey: Double
-    if let given = object["number"] {
-      // `float(json_data["number"])`
-      let value: Double?
-      switch given {
-      case .number(let n): value = n.doubleValue
-      case .string(let s): value = Double(s.trimmingCharacters())
-      case .bool(let b): value = b ? 1 : 0
-      default: value = nil
-      }
-      guard let value, !value.isNaN else { return Reply.serverError }
-      number = .number(JSONNumber(uncheckedText: PythonText.floatRepr(value)))
-      sortKey = value
-    } else {
-      var counter = environment.queue.takeNumber()
-      if let front = object["front"], Routes.truthy(front) { counter = -counter }
+    if let counter {
       number = .int(counter)
       sortKey = Double(counter)
-    }
-
-    guard let prompt = object["prompt"] else {
-      return Reply.json(
-        [
-          "error": [
-            "type": "no_prompt", "message": "No prompt provided", "details": "No prompt provided",
-            "extra_info": [:],
-          ],
-          "node_errors": [:],
-        ], status: .badRequest)
+    } else {
+      // `float(json_data["number"])`; the validator has already refused what float() refuses.
+      let value: Double
+      switch object["number"] {
+      case .number(let n)?: value = n.doubleValue
+      case .string(let s)?: value = Double(s.trimmingCharacters()) ?? 0
+      case .bool(let b)?: value = b ? 1 : 0
+      default: value = 0
+      }
+      number = .number(JSONNumber(uncheckedText: PythonText.floatRepr(value)))
+      sortKey = value
     }
     let promptID: String
     switch object["prompt_id"] {
     case nil: promptID = makeUUID()
     case .string(let s)?: promptID = s
-    case .number(let n)?: promptID = PythonText.pythonNumberText(n)
     case let other?: promptID = PythonText.str(other)
-    }
-    var targets: [String]?
-    if let list = object["partial_execution_targets"] {
-      targets = list.arrayValue?.compactMap { $0.stringValue } ?? []
-    }
-
-    let folders = environment.folders
-    let verdict = environment.validator.validate(prompt: prompt, partialTargets: targets) { name in
-      FileIO.exists(folders.inputPath(for: name))
-    }
-
-    var extraData = object["extra_data"]?.objectValue ?? [:]
-    if let client = object["client_id"] { extraData["client_id"] = client }
-    if case .string(let key)? = extraData["api_key_comfy_org"] { environment.recordKey(key) }
-
-    guard verdict.accepted else {
-      return Reply.json(
-        ["error": verdict.error ?? .null, "node_errors": verdict.nodeErrors], status: .badRequest)
     }
     environment.queue.put(
       QueueItem(
