@@ -15,7 +15,8 @@ struct Comfysh: AsyncParsableCommand {
       … | comfysh                      commands from standard input
       comfysh sim [--port N]           serve the ComfyUI simulator on loopback
       """,
-    version: "comfysh 0.1"
+    version: "comfysh 0.1",
+    subcommands: [SimCommand.self]
   )
 
   @ArgumentParser.Argument(help: "A workflow (.json, .png) to load, or a script to run.")
@@ -67,7 +68,16 @@ struct Comfysh: AsyncParsableCommand {
     options.noColor = noColor
     options.check = check
     options.update = update
+    // `--sim`: an in-process simulator on an ephemeral loopback port, stopped when the session ends.
+    var simulator: ComfySimulator?
+    if sim {
+      let started = try ComfySimulator(SimulatorConfiguration())
+      try await started.start()
+      options.simulatorURL = started.baseURL
+      simulator = started
+    }
     let status = await ShellRunner.run(options)
+    await simulator?.stop()
     if status != 0 { throw ExitCode(status) }
   }
 }
