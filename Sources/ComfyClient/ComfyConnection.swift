@@ -151,7 +151,10 @@ public actor ComfyConnection {
         reconnectCount += 1
         broadcast(.reconnected)
         await reconcileUnfinished()
-        return
+        // The new socket may have dropped already (it is this loop's job then, not a new one's).
+        if isConnected { return }
+        lastError = "the server closed the WebSocket again right after it opened"
+        continue
       } catch {
         lastError = "\(error)"
       }

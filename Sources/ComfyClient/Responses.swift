@@ -175,6 +175,12 @@ public struct UploadedFile: Sendable, Equatable {
   public let subfolder: String
   public let type: String
 
+  public init(name: String, subfolder: String, type: String) {
+    self.name = name
+    self.subfolder = subfolder
+    self.type = type
+  }
+
   /// The value a LoadImage `image` input takes: `sub/name.png`, with ` [output]`/` [temp]` outside input/.
   public var inputValue: String {
     let path = subfolder.isEmpty ? name : subfolder + "/" + name
