@@ -7,7 +7,8 @@ public enum CommandRegistry {
     LoadCommand.self, SaveCommand.self, NewCommand.self, NodesCommand.self, ShowCommand.self, GetCommand.self,
     SetCommand.self, LinkCommand.self, UnlinkCommand.self, AddCommand.self, RmCommand.self, TitleCommand.self,
     JSONCommand.self, DiffCommand.self, UndoCommand.self, RedoCommand.self,
-    LetCommand.self, EchoCommand.self, HelpCommand.self, QuitCommand.self,
+    RecordCommand.self, SourceCommand.self, LetCommand.self, EchoCommand.self, HelpCommand.self,
+    QuitCommand.self,
   ]
 
   private static let byName: [String: any Command.Type] = {

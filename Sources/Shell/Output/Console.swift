@@ -14,8 +14,10 @@ public final class Console {
   public let style: Style
   /// While the line editor is reading a line, lines go above the prompt through this.
   var printAbove: (@Sendable (String) -> Void)?
-  /// Collects what commands print while a recording or a transcript check is running.
-  private var capture: [String]?
+  /// Collects what commands print while a recording or a transcript check is running (nested: a stack).
+  private var captures: [[String]] = []
+  /// Only collect, do not write (a transcript check prints its own report instead).
+  public var muted = false
   private var out: TextSink
   private var err: TextSink
 
@@ -76,24 +78,28 @@ public final class Console {
 
   /// Text that arrives on its own (a finished prompt, progress); goes above the prompt when one is shown.
   public func notice(_ line: String) {
-    if let printAbove {
+    if let printAbove, !muted {
       printAbove(line)
-      capture?.append(style.strip(line))
+      appendToCaptures(style.strip(line))
     } else {
       write(line, toError: false)
     }
   }
 
-  /// Starts collecting printed lines (plain text, no colour).
-  public func beginCapture() { capture = [] }
+  /// Starts collecting printed lines (plain text, no colour); captures nest.
+  public func beginCapture() { captures.append([]) }
 
-  /// Stops collecting and returns the lines.
-  public func endCapture() -> [String] {
-    defer { capture = nil }
-    return capture ?? []
+  /// Stops the innermost capture and returns its lines.
+  public func endCapture() -> [String] { captures.popLast() ?? [] }
+
+  public var isCapturing: Bool { !captures.isEmpty }
+
+  private func appendToCaptures(_ line: String) {
+    guard !captures.isEmpty else { return }
+    // A multi-line result (`json`) is one write but several transcript lines.
+    let parts = line.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    for i in captures.indices { captures[i] += parts }
   }
-
-  public var isCapturing: Bool { capture != nil }
 
   /// Pushes buffered output to the terminal or pipe.
   public func flush() {
@@ -102,7 +108,8 @@ public final class Console {
   }
 
   private func write(_ line: String, toError: Bool, plain: String? = nil) {
-    capture?.append(plain ?? style.strip(line))
+    appendToCaptures(plain ?? style.strip(line))
+    if muted { return }
     if toError {
       out.flush()
       err.write(line + "\n")

@@ -19,6 +19,23 @@ public enum ShellRunner {
 
     if !options.noInit { await runInitScript(interpreter) }
 
+    if options.check || options.update {
+      guard let file = options.file, !options.fileIsWorkflow else {
+        console.error("--check and --update need a transcript: comfysh --check SCRIPT.comfy")
+        return 2
+      }
+      return await TranscriptCheck.run(path: file, update: options.update, interpreter: interpreter)
+    }
+
+    if let path = options.recordPath {
+      do {
+        session.recorder = try session.startRecording(to: path)
+      } catch {
+        console.error(ShellError.from(error).message)
+        return 2
+      }
+    }
+
     if let commands = options.commands {
       if let file = options.file, !(await loadStartupFile(file, options: options, interpreter: interpreter)) {
         return 1

@@ -14,6 +14,7 @@ public final class Interpreter {
 
   public init(session: Session) {
     self.session = session
+    session.interpreter = self
   }
 
   /// A failure and the line it happened on.
@@ -36,7 +37,8 @@ public final class Interpreter {
     var allSucceeded = true
     for statement in statements {
       if session.quitRequested { break }
-      let capturing = afterStatement != nil
+      let recorder = Interpreter.isRecordCommand(statement) ? nil : session.recorder
+      let capturing = afterStatement != nil || recorder != nil
       if capturing { session.console.beginCapture() }
       var failure: LocatedFailure?
       do {
@@ -53,7 +55,18 @@ public final class Interpreter {
         report(failure)
       }
       session.console.flush()
-      if capturing { afterStatement?(statement, session.console.endCapture(), failure?.error) }
+      if capturing {
+        let output = session.console.endCapture()
+        afterStatement?(statement, output, failure?.error)
+        // `record stop` inside the statement ends the recording; only a still-open recorder writes.
+        if let recorder, recorder === session.recorder {
+          if let failure {
+            recorder.recordFailure(source: statement.source, message: failure.error.message)
+          } else {
+            recorder.record(source: statement.source, output: output)
+          }
+        }
+      }
       session.onChange?()
       if failure != nil && !keepGoing { break }
     }
@@ -122,6 +135,12 @@ public final class Interpreter {
   }
 
   private func lookup(_ name: String) -> String? { session.variables[name] }
+
+  /// `record …` is not itself recorded.
+  static func isRecordCommand(_ statement: Statement) -> Bool {
+    guard case .command(let words, _, _) = statement, let first = words.first else { return false }
+    return first.isBare("record")
+  }
 
   private func runCommand(words: [Word], source: String) async throws {
     let nameArgument = try words[0].expand(lookup)

@@ -31,6 +31,12 @@ public final class Session {
   public var confirmQuit: (() async -> Bool)?
   /// Converts UI-format files on `load`; needs the node catalog.
   public var uiConverter: WorkflowFile.UIConverter?
+  /// The active recording (`record FILE`, `--record FILE`).
+  public var recorder: Recorder?
+  /// The interpreter running this session's commands (for `source`).
+  public weak var interpreter: Interpreter?
+  /// Secret values to keep out of recordings and output (API keys in use).
+  public var secrets: [String] { [] }
 
   public init(console: Console, isInteractive: Bool = false) {
     self.console = console
