@@ -291,6 +291,14 @@ public actor ComfyConnection {
 
   public func tracker(_ promptID: String) -> PromptTracker? { trackers[promptID] }
 
+  /// Ends a tracked prompt that was deleted from the queue: no message will ever come for it.
+  public func markCancelled(_ promptID: String) {
+    guard var tracker = trackers[promptID] else { return }
+    let updates = tracker.cancel()
+    trackers[promptID] = tracker
+    for update in updates { broadcast(.prompt(id: promptID, update: update, tracker: tracker)) }
+  }
+
   /// Every tracked prompt, oldest first.
   public var trackedPromptIDs: [String] { trackerOrder }
 

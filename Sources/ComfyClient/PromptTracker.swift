@@ -11,6 +11,8 @@ public enum PromptOutcome: Sendable, Equatable {
   case interrupted(Interruption)
   /// `executing` with `node: null` came without a success or error message before it.
   case ended
+  /// Removed from the queue before it ran (`POST /queue {"delete": [...]}`).
+  case cancelled
 
   /// `success`, `error`, `interrupted`, `ended`: the word `--json` and notices use.
   public var word: String {
@@ -19,6 +21,7 @@ public enum PromptOutcome: Sendable, Equatable {
     case .failed: "error"
     case .interrupted: "interrupted"
     case .ended: "ended"
+    case .cancelled: "cancelled"
     }
   }
 }
@@ -312,10 +315,19 @@ public struct PromptTracker: Sendable, Equatable {
       for message in entry.messages.reversed() {
         if case .executionSuccess = message { updates += apply(message, at: time); return updates }
       }
-    case .ended:
+    case .ended, .cancelled:
       break
     }
     finish(outcome, at: time, &updates)
+    return updates
+  }
+
+  /// Ends a prompt that was removed from the queue before it ran.
+  @discardableResult
+  public mutating func cancel(at time: Double = Monotonic.now()) -> [PromptUpdate] {
+    guard !isFinished else { return [] }
+    var updates: [PromptUpdate] = []
+    finish(.cancelled, at: time, &updates)
     return updates
   }
 
@@ -364,7 +376,7 @@ public struct PromptTracker: Sendable, Equatable {
     if let current = currentNode {
       let state: NodeRun.State =
         switch outcome {
-        case .success, .ended: .finished
+        case .success, .ended, .cancelled: .finished
         case .failed: .failed
         case .interrupted: .interrupted
         }

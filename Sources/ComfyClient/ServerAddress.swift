@@ -67,6 +67,16 @@ public struct ServerAddress: Sendable, Hashable, CustomStringConvertible {
     self.basePath = path
   }
 
+  /// ComfyUI's own default, `http://127.0.0.1:8188`.
+  public static let comfyDefault = ServerAddress(scheme: "http", host: "127.0.0.1", port: 8188, basePath: "")
+
+  private init(scheme: String, host: String, port: Int?, basePath: String) {
+    self.scheme = scheme
+    self.host = host
+    self.port = port
+    self.basePath = basePath
+  }
+
   /// `http://127.0.0.1:8188` (with the prefix, no trailing slash).
   public var description: String { origin + basePath }
 

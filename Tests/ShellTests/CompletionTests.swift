@@ -16,9 +16,9 @@ import Testing
 
   @Test func commandNames() {
     #expect(complete("").candidates.contains("load"))
-    #expect(complete("se").candidates == ["set"])
-    #expect(complete("s").candidates == ["save", "show", "set"])
-    #expect(complete("u").candidates == ["unlink", "undo"])
+    #expect(complete("se").candidates == ["set", "server", "seed"])
+    #expect(complete("s").candidates == ["save", "show", "set", "server", "seed", "source"])
+    #expect(complete("u").candidates == ["unlink", "undo", "upload"])
     #expect(complete("set 11.seed 1; li").candidates == ["link"])
     #expect(complete("set 11.seed 1; li").start == 15)
   }

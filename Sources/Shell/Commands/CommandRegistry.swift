@@ -7,6 +7,9 @@ public enum CommandRegistry {
     LoadCommand.self, SaveCommand.self, NewCommand.self, NodesCommand.self, ShowCommand.self, GetCommand.self,
     SetCommand.self, LinkCommand.self, UnlinkCommand.self, AddCommand.self, RmCommand.self, TitleCommand.self,
     JSONCommand.self, DiffCommand.self, UndoCommand.self, RedoCommand.self,
+    ServerCommand.self, QueueCommand.self, HistoryCommand.self, InterruptCommand.self, CancelCommand.self,
+    UploadCommand.self, OutputsCommand.self, DownloadCommand.self, RunCommand.self, WatchCommand.self,
+    SeedCommand.self, PayloadCommand.self,
     RecordCommand.self, SourceCommand.self, LetCommand.self, EchoCommand.self, HelpCommand.self,
     QuitCommand.self,
   ]

@@ -16,6 +16,22 @@ public enum ShellRunner {
     let session = Session(console: console, isInteractive: interactive)
     let interpreter = Interpreter(session: session)
     interpreter.keepGoing = options.keepGoing
+    do {
+      try session.server.configure(server: options.server, simulatorURL: options.simulatorURL)
+    } catch {
+      console.error(ShellError.from(error).message + "; give a URL such as --server http://127.0.0.1:8188")
+      return 2
+    }
+    session.server.liveProgress = isatty(1) == 1 && !options.json
+    let status = await run(options, interpreter: interpreter, interactive: interactive)
+    // Close the server connection with a normal WebSocket close (its prompts keep running there).
+    await session.server.shutdown()
+    return status
+  }
+
+  static func run(_ options: ShellOptions, interpreter: Interpreter, interactive: Bool) async -> Int32 {
+    let session = interpreter.session
+    let console = session.console
 
     if !options.noInit { await runInitScript(interpreter) }
 

@@ -37,6 +37,8 @@ public final class Session {
   public weak var interpreter: Interpreter?
   /// Secret values to keep out of recordings and output (API keys in use).
   public var secrets: [String] { [] }
+  /// The server, its live connection, the prompts run and the seed policies (`Server/ServerSession`).
+  public private(set) lazy var server = ServerSession(session: self)
 
   public init(console: Console, isInteractive: Bool = false) {
     self.console = console

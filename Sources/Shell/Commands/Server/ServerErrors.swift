@@ -1,0 +1,36 @@
+import ComfyClient
+import Workflow
+
+extension ShellError {
+  /// A client error in the shell's words, with any key in it masked.
+  @MainActor
+  static func server(_ error: any Error, session: Session) -> ShellError {
+    switch error {
+    case let e as ComfyClientError: ShellError(session.masked(e.message))
+    case let e as PromptRejection: ShellError(session.masked(e.description))
+    case let e as ShellError: e
+    case is CancellationError: ShellError("cancelled")
+    default: ShellError(session.masked("\(error)"))
+    }
+  }
+}
+
+extension Session {
+  /// Reads something the user typed with a ComfyClient parser (a server URL); failures read as shell errors.
+  func parse<T>(_ body: () throws -> T) throws -> T {
+    do {
+      return try body()
+    } catch {
+      throw ShellError.server(error, session: self)
+    }
+  }
+
+  /// Runs a server request; its failures become shell errors with keys masked.
+  func request<T>(_ body: () async throws -> T) async throws -> T {
+    do {
+      return try await body()
+    } catch {
+      throw ShellError.server(error, session: self)
+    }
+  }
+}

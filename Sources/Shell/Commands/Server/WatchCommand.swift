@@ -1,0 +1,90 @@
+import ComfyClient
+import Workflow
+
+/// `watch [ID]`: follows a prompt to its end, live: node by node, progress, files, times, errors.
+struct WatchCommand: Command {
+  static let name = "watch"
+  static let group = CommandGroup.running
+  static let usage = "watch [ID] [--traceback] [--timeout SECONDS]"
+  static let summary =
+    "Follow a prompt (default: the last run) to its end: each node cached or done with its time, progress, the files it wrote, and the error if one fails; Ctrl-C stops watching, not the prompt."
+  static let example = "watch --traceback"
+
+  static func run(_ arguments: inout Arguments, in session: Session) async throws {
+    let traceback = arguments.flag("--traceback")
+    let timeoutText = try arguments.option("--timeout")
+    try arguments.expect(0...1)
+    let server = session.server
+    var timeout = server.inactivityTimeout
+    if let timeoutText {
+      guard let seconds = Double(timeoutText.text), seconds > 0, seconds <= 86_400 else {
+        throw ShellError("--timeout takes seconds between 0 and 86400, not \(timeoutText.text)")
+      }
+      timeout = .milliseconds(Int(seconds * 1000))
+    }
+    let id = try server.promptID(arguments.isEmpty ? nil : arguments[0], command: name)
+    let view = WatchView(session: session, promptID: id, traceback: traceback)
+
+    // A prompt of this session that ended: shown from what was kept, without asking the server.
+    if let final = server.promptRecord(id)?.final {
+      try view.show(.snapshot(final))
+      return
+    }
+    if let record = server.promptRecord(id), record.server != server.address {
+      throw ShellError(
+        "prompt \(id) was run on \(record.server); `server \(record.server)` to watch it there")
+    }
+    let connection = server.connection()
+    // Messages about prompts of other clients go to their sockets: those are followed by polling.
+    let foreign = server.promptRecord(id) == nil
+    if await connection.tracker(id) == nil {
+      guard try await trackForeign(id, connection: connection, view: view, session: session) else { return }
+    } else if await !connection.isConnected, await connection.tracker(id)?.isFinished == false {
+      // The socket dropped and reconnecting gave up earlier: open it again and ask history what was missed.
+      try await session.request { try await connection.connect() }
+      if let entry = try await session.request({ try await connection.client.history(promptID: id) }) {
+        await connection.reconcile(id, with: entry)
+      }
+    }
+
+    server.beginWatching(id)
+    defer { server.endWatching(id) }
+    do {
+      for try await event in connection.follow(id, inactivityTimeout: timeout, poll: foreign) {
+        try view.show(event)
+      }
+    } catch let error as ShellError {
+      throw error
+    } catch {
+      view.clearLive()
+      if Task.isCancelled { throw view.stoppedWatching() }
+      throw ShellError.server(error, session: session)
+    }
+    if Task.isCancelled { throw view.stoppedWatching() }
+  }
+
+  /// A prompt this session did not run: finished ones are shown from /history; queued ones are tracked
+  /// (and polled, since their messages go to another client's socket). Returns true to follow it.
+  static func trackForeign(
+    _ id: String, connection: ComfyConnection, view: WatchView, session: Session
+  ) async throws
+    -> Bool
+  {
+    let client = connection.client
+    if let entry = try await session.request({ try await client.history(promptID: id) }) {
+      var tracker = PromptTracker(
+        promptID: id, prompt: entry.item.flatMap { try? Workflow(apiJSON: $0.prompt) })
+      tracker.reconcile(with: entry)
+      try view.show(.snapshot(tracker))
+      return false
+    }
+    let queue = try await session.request { try await client.queue() }
+    guard let item = (queue.running + queue.pending).first(where: { $0.promptID == id }) else {
+      throw ShellError(
+        "\(client.server) does not know prompt \(id): it is not queued, not running and not in its history (`history` lists recent prompts)"
+      )
+    }
+    await connection.track(promptID: id, prompt: try? Workflow(apiJSON: item.prompt), number: item.number)
+    return true
+  }
+}

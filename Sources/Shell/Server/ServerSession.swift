@@ -1,0 +1,283 @@
+import ComfyClient
+import Workflow
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A prompt this session ran: what was sent, where, and (once known) how it ended.
+public struct PromptRecord: Sendable {
+  public let id: String
+  public let number: JSONNumber?
+  public let server: ServerAddress
+  /// The prompt as posted (titles and classes for `watch` and `outputs`).
+  public let workflow: Workflow
+  /// The tracker's final state, kept when the prompt ends (the connection may be gone by then).
+  public var final: PromptTracker?
+}
+
+/// The server side of a session: which server, the one live connection to it, the prompts run,
+/// and the seed policies. Commands reach it as `session.server`.
+@MainActor
+public final class ServerSession {
+  /// Where the current server choice came from, for `server` to say.
+  public enum Origin: String, Sendable {
+    case builtIn = "default"
+    case environment = "$COMFYSH_SERVER"
+    case option = "--server"
+    case simulator = "--sim"
+    case command = "server command"
+  }
+
+  public static let defaultURL = "http://127.0.0.1:8188"
+
+  private unowned let session: Session
+  /// The `client_id` of every POST and the socket's `clientId`; one per session.
+  public let clientID = makeClientID()
+  public private(set) var address: ServerAddress
+  /// The saved name the server was chosen by, if any.
+  public private(set) var name: String?
+  public private(set) var origin: Origin = .builtIn
+  /// What `server` learned from /system_stats (version, simulator or not).
+  public private(set) var stats: SystemStats?
+
+  /// How long `watch` waits without any message before it gives up (`watch --timeout` overrides).
+  public var inactivityTimeout: Duration = .seconds(120)
+  /// Redraw a progress line while watching (a terminal on stdout, not `--json`).
+  public var liveProgress = false
+  /// Print a notice when a prompt ends and no `watch` shows it; on for people at a terminal.
+  public var finishNotices: Bool
+
+  private var clientStore: ComfyClient?
+  private var connectionStore: ComfyConnection?
+  private var listener: Task<Void, Never>?
+  /// Prompts run in this session, oldest first.
+  public private(set) var records: [PromptRecord] = []
+  public private(set) var lastPromptID: String?
+  /// The last prompt posted per server (its compact JSON), to notice a run the cache will answer.
+  private var lastPosted: [ServerAddress: String] = [:]
+  /// Prompts a `watch` is showing now: they get no finish notice.
+  private var watched: [String: Int] = [:]
+  /// `seed NODE.INPUT MODE` policies, in the order they were given.
+  public internal(set) var seedPolicies: [SeedPolicy] = []
+  /// Number ranges of inputs (min … max from /object_info), per server, class and input.
+  private var ranges: [String: ClosedRange<Int128>] = [:]
+
+  init(session: Session) {
+    self.session = session
+    finishNotices = session.isInteractive
+    address = .comfyDefault
+    if let text = ShellPaths.environment("COMFYSH_SERVER"), let chosen = try? ServerAddress(text) {
+      address = chosen
+      origin = .environment
+    }
+  }
+
+  /// Applies the command line: `--sim` wins, then `--server`, then `$COMFYSH_SERVER` (read at start).
+  public func configure(server: String?, simulatorURL: String?) throws {
+    if let text = ShellPaths.environment("COMFYSH_SERVER"), (try? ServerAddress(text)) == nil {
+      session.console.warning(
+        "$COMFYSH_SERVER is not a server URL (\(text)); using \(address). Set it like http://127.0.0.1:8188")
+    }
+    if let simulatorURL {
+      address = try ServerAddress(simulatorURL)
+      origin = .simulator
+    } else if let server {
+      if let saved = try? SavedServers.load(), let url = saved[server]?.stringValue {
+        address = try ServerAddress(url)
+        name = server
+      } else {
+        address = try ServerAddress(server)
+      }
+      origin = .option
+    }
+  }
+
+  /// True when the command line or the environment chose the server: the init script's `server` then
+  /// does not override it (DESIGN §2's order).
+  var isPinned: Bool { origin == .option || origin == .environment || origin == .simulator }
+
+  /// The HTTP client for the current server.
+  public var client: ComfyClient {
+    if let clientStore { return clientStore }
+    let made = ComfyClient(server: address)
+    clientStore = made
+    return made
+  }
+
+  /// The session's one connection to the current server, made on first use; its socket opens before
+  /// the first POST and every POST carries its client id.
+  public func connection() -> ComfyConnection {
+    if let connectionStore { return connectionStore }
+    let made = ComfyConnection(client: client, clientID: clientID)
+    connectionStore = made
+    startListening(to: made)
+    return made
+  }
+
+  /// The connection if one was made (nil before the first `run`).
+  public var existingConnection: ComfyConnection? { connectionStore }
+
+  /// Switches to another server: the old connection is closed (its prompts keep running there).
+  public func select(_ new: ServerAddress, name: String?, origin: Origin) async {
+    if new != address { await closeConnection() }
+    address = new
+    self.name = name
+    self.origin = origin
+    stats = nil
+    clientStore = nil
+  }
+
+  /// Asks /system_stats (and remembers the answer for the banner and `server`).
+  @discardableResult
+  public func probe() async throws -> SystemStats {
+    let answer = try await client.systemStats()
+    stats = answer
+    return answer
+  }
+
+  /// Closes the connection cleanly (a normal WebSocket close); called when the session ends.
+  public func shutdown() async {
+    await closeConnection()
+  }
+
+  private func closeConnection() async {
+    listener?.cancel()
+    listener = nil
+    if let connection = connectionStore {
+      connectionStore = nil
+      await connection.close()
+    }
+  }
+
+  // MARK: - Prompts
+
+  func record(_ queued: QueuedPrompt, workflow: Workflow) {
+    records.append(
+      PromptRecord(id: queued.promptID, number: queued.number, server: address, workflow: workflow))
+    if records.count > 500 { records.removeFirst(records.count - 500) }
+    lastPromptID = queued.promptID
+    lastPosted[address] = workflow.json.serialized()
+  }
+
+  /// True when `workflow` is exactly what was last posted to this server (ComfyUI will answer it from
+  /// its cache and make nothing new).
+  func isSameAsLastRun(_ workflow: Workflow) -> Bool {
+    lastPosted[address] == workflow.json.serialized()
+  }
+
+  public func promptRecord(_ id: String) -> PromptRecord? { records.last { $0.id == id } }
+
+  /// A prompt id as typed: a full id, or a unique start of one run in this session (`6c1f`).
+  func resolvePromptID(_ text: String) throws -> String {
+    if records.contains(where: { $0.id == text }) { return text }
+    let matches = Set(records.map(\.id).filter { $0.hasPrefix(text) })
+    if matches.count == 1, let only = matches.first { return only }
+    if matches.count > 1 {
+      throw ShellError(
+        "\(text) matches \(matches.count) prompts of this session (\(matches.sorted().prefix(3).joined(separator: ", "))…); type more of it"
+      )
+    }
+    return text
+  }
+
+  /// The prompt a command means: the given id, else the last one run.
+  func promptID(_ argument: Argument?, command: String) throws -> String {
+    if let argument { return try resolvePromptID(argument.text) }
+    guard let lastPromptID else {
+      throw ShellError(
+        "no prompt was run in this session: `run` first, or give a prompt id (`queue` and `history` list them)"
+      )
+    }
+    return lastPromptID
+  }
+
+  func beginWatching(_ id: String) { watched[id, default: 0] += 1 }
+
+  func endWatching(_ id: String) {
+    watched[id, default: 1] -= 1
+    if watched[id] == 0 { watched.removeValue(forKey: id) }
+  }
+
+  /// Keeps the final state of a prompt that ended.
+  func keepFinal(_ tracker: PromptTracker) {
+    guard let index = records.lastIndex(where: { $0.id == tracker.promptID }) else { return }
+    records[index].final = tracker
+  }
+
+  /// What is known about a prompt of this session: its final state, else the live tracker.
+  func tracker(_ id: String) async -> PromptTracker? {
+    if let final = promptRecord(id)?.final { return final }
+    return await connectionStore?.tracker(id)
+  }
+
+  /// The range an INT input allows, from the server's /object_info for its class (asked once per
+  /// class); a seed's full range when the server cannot say.
+  func range(of input: String, classType: String?) async -> ClosedRange<Int128> {
+    guard let classType else { return SeedPolicy.defaultRange }
+    let key = "\(address) \(classType) \(input)"
+    if let known = ranges[key] { return known }
+    var range = SeedPolicy.defaultRange
+    if let info = try? await client.objectInfo(classType: classType) {
+      let spec =
+        info[classType]?["input"]?["required"]?[input] ?? info[classType]?["input"]?["optional"]?[input]
+      let options = spec?.arrayValue.flatMap { $0.count > 1 ? $0[1] : nil }
+      let low = options?["min"]?.numberValue.flatMap { Int128($0.text) } ?? range.lowerBound
+      let high = options?["max"]?.numberValue.flatMap { Int128($0.text) } ?? range.upperBound
+      if low <= high { range = low...high }
+      ranges[key] = range
+    }
+    return range
+  }
+
+  // MARK: - Background listener
+
+  /// Follows the connection's events while no `watch` does: keeps final states, and tells a person at
+  /// the terminal when a prompt ends (scripts and `--json` sessions ask with `watch`/`outputs`).
+  private func startListening(to connection: ComfyConnection) {
+    listener = Task { [weak self] in
+      let events = await connection.events()
+      for await event in events {
+        guard let self else { return }
+        self.handle(event)
+      }
+    }
+  }
+
+  private func handle(_ event: ConnectionEvent) {
+    switch event {
+    case .prompt(let id, .finished(let outcome), let tracker):
+      keepFinal(tracker)
+      guard watched[id] == nil, finishNotices, promptRecord(id) != nil else { return }
+      notice(id: id, outcome: outcome, tracker: tracker)
+    case .connectionLost(let reason):
+      guard finishNotices, watched.isEmpty else { return }
+      session.console.notice("lost the connection to \(address) (\(session.masked(reason)))")
+    default:
+      break
+    }
+  }
+
+  private func notice(id: String, outcome: PromptOutcome, tracker: PromptTracker) {
+    let files = tracker.outputs.count
+    if session.console.jsonMode {
+      session.console.emit([
+        "type": "notice", "event": "finished", "prompt_id": .string(id), "status": .string(outcome.word),
+        "seconds": tracker.totalSeconds.map(JSONValue.double) ?? .null, "outputs": .int(files),
+      ])
+      return
+    }
+    var line = "prompt \(id) "
+    switch outcome {
+    case .success: line += "finished"
+    case .failed(let failure): line += "failed in node \(failure.nodeID) (\(failure.nodeType))"
+    case .interrupted: line += "was interrupted"
+    case .cancelled: line += "was cancelled"
+    case .ended: line += "ended"
+    }
+    if let seconds = tracker.totalSeconds { line += " in " + ServerFormat.seconds(seconds) }
+    if files > 0 { line += " · " + Render.plural(files, "output") + ": `outputs`" }
+    if case .failed = outcome { line += " · `watch \(id)` shows the error" }
+    session.console.notice(line)
+  }
+}

@@ -1,0 +1,240 @@
+import ComfyClient
+import ComfySim
+import Testing
+
+@testable import Shell
+@testable import Workflow
+
+/// `run` and `watch` against the simulator: the happy path, what they print, and each failure.
+@MainActor
+@Suite(.serialized) struct ServerRunWatchTests {
+  @Test func runThenWatchShowsEveryNodeAndTheFiles() async throws {
+    let h = try await ServerHarness()
+    await h.loadBasic(prefix: "rw")
+    let queued = await h.ok("run")
+    let id = try #require(h.queuedID(queued))
+    #expect(queued.hasPrefix("queued \(id) (#"))
+    #expect(id.count == 36)
+    let out = await h.ok("watch")
+    let lines = out.split(separator: "\n").map(String.init)
+    #expect(lines.count == 4, "\(out)")
+    #expect(lines[0].hasPrefix("  1  EmptyImage") && lines[0].contains("done"))
+    #expect(lines[1].hasPrefix("  2  Invert Image (ImageInvert)"))
+    #expect(lines[2].hasPrefix("  3  Save Image (SaveImage)") && lines[2].contains("→ output/rw_00001_.png"))
+    #expect(lines[3].hasPrefix("done in ") && lines[3].hasSuffix(" s"))
+    // Watching again shows the same, from what the session kept.
+    #expect(await h.ok("watch \(id)") == out)
+    // A unique start of the id is enough.
+    #expect(await h.ok("watch \(id.prefix(8))") == out)
+    await h.close()
+  }
+
+  @Test func watchWithoutARunSaysWhatToDo() async throws {
+    let h = try await ServerHarness()
+    #expect(await h.fails("watch").contains("`run` first"))
+    #expect(await h.fails("watch 00000000-0000-4000-8000-000000000000").contains("does not know prompt"))
+    #expect(await h.fails("run").contains("the workflow is empty"))
+    await h.close()
+  }
+
+  @Test func progressBarsAndCachedRuns() async throws {
+    let h = try await ServerHarness(stepDelay: .milliseconds(1))
+    _ = h.write(
+      "up.json",
+      """
+      {"1": {"inputs": {"width": 1024, "height": 1024, "batch_size": 1, "color": 77}, "class_type": "EmptyImage"},
+       "2": {"inputs": {"model_name": "sim-upscale-x2.safetensors"}, "class_type": "UpscaleModelLoader", "_meta": {"title": "Load Upscale Model"}},
+       "3": {"inputs": {"upscale_model": ["2", 0], "image": ["1", 0]}, "class_type": "ImageUpscaleWithModel", "_meta": {"title": "Upscale"}},
+       "4": {"inputs": {"images": ["3", 0]}, "class_type": "PreviewImage", "_meta": {"title": "Preview Image"}}}
+      """)
+    _ = await h.ok("load up.json")
+    let first = await h.ok("run; watch")
+    #expect(first.contains("██████████████ 100%"), "\(first)")
+    #expect(first.contains("→ temp/"))
+    // The same prompt again: everything from the cache, and run says so.
+    let second = await h.ok("run")
+    #expect(h.output.stderr.contains("same as the last one run on \(h.simulator.baseURL)"))
+    #expect(h.output.stderr.contains("`seed NODE.INPUT randomize`"))
+    _ = second
+    let cached = await h.ok("watch")
+    #expect(cached.split(separator: "\n").filter { $0.contains("cached") }.count == 4, "\(cached)")
+    #expect(cached.contains("all from the cache"))
+    await h.close()
+  }
+
+  @Test func rejectedPromptListsNodeErrorsAndChangesNothing() async throws {
+    let h = try await ServerHarness()
+    await h.loadBasic()
+    _ = await h.ok("unlink 3.images")
+    let error = await h.fails("run")
+    #expect(error.contains("the server refused the prompt"), "\(error)")
+    #expect(error.contains("node 3 (SaveImage) \"Save Image\" images: Required input is missing"))
+    #expect(error.contains("link 3.images NODE:SLOT") || error.contains("set 3.images"))
+    #expect(error.contains("nothing was queued and the workflow is unchanged"))
+    #expect(h.session.server.lastPromptID == nil)
+    // An unknown class is a prompt-level error.
+    _ = await h.ok("add NoSuchNode as 9")
+    _ = await h.ok("undo; undo")
+    _ = await h.ok("add NoSuchNode as 9")
+    let unknown = await h.fails("run")
+    #expect(unknown.contains("NoSuchNode"), "\(unknown)")
+    await h.close()
+  }
+
+  @Test func serverErrorIsReportedAndTheWorkflowKept() async throws {
+    let h = try await ServerHarness(faults: SimulatorFaults(failOnce: ["/prompt"]))
+    await h.loadBasic()
+    _ = await h.ok("seed 1.color increment")
+    let before = h.session.workflow
+    let error = await h.fails("run")
+    #expect(error.contains("failed on POST /prompt (500"), "\(error)")
+    #expect(h.session.workflow == before, "the seed policy must not apply to a prompt that was not queued")
+    // The fault is used up; the next run goes through and applies the policy.
+    _ = await h.ok("run")
+    #expect(h.session.workflow != before)
+    await h.close()
+  }
+
+  @Test func serverDownIsSaidPlainly() async throws {
+    let port = try await closedLoopbackPort()
+    let h = ShellHarness()
+    await h.loadSeed()
+    let switched = await h.ok("server http://127.0.0.1:\(port)")
+    #expect(switched == "server http://127.0.0.1:\(port)\n")
+    #expect(h.output.stderr.contains("connection refused"))
+    let run = await h.fails("run")
+    #expect(
+      run.contains(
+        "cannot connect to http://127.0.0.1:\(port) (connection refused): is ComfyUI running there?"),
+      "\(run)")
+    #expect(run.contains("--sim"))
+    for command in ["queue", "history", "interrupt", "cancel abc", "upload seed.json"] {
+      #expect(await h.fails(command).contains("connection refused"), "\(command)")
+    }
+    await h.session.server.shutdown()
+  }
+
+  @Test func runtimeErrorShowsNodeExceptionAndInputs() async throws {
+    let h = try await ServerHarness()
+    let png = try await h.pngBytes()
+    try FileIO.writeAtomically(h.shell.folder + "/example.png", png)
+    await h.shell.loadSeed()
+    _ = await h.ok("upload example.png 14.image")
+    _ = await h.ok("run")
+    let error = await h.fails("watch")
+    let out = h.output.stdout
+    #expect(out.contains("  14  Load Image (LoadImage)"), "\(out)")
+    #expect(
+      out.contains("error in node 11 (FluxProUltraImageNode) \"Flux 1.1 [pro] Ultra Image\": Exception"))
+    #expect(out.contains("Unauthorized: Please login first to use this node."))
+    #expect(out.contains("inputs:") && out.contains("prompt: A dreamy portrait"))
+    #expect(out.contains("--traceback` shows the traceback"))
+    #expect(
+      error.contains("failed: node 11 (FluxProUltraImageNode) raised Exception: Unauthorized"), "\(error)")
+    _ = await h.fails("watch --traceback")
+    #expect(h.output.stdout.contains("traceback:"))
+    await h.close()
+  }
+
+  @Test func inactivityTimeoutSaysThePromptGoesOn() async throws {
+    let h = try await ServerHarness(faults: SimulatorFaults(nodeDelays: ["ImageInvert": .seconds(30)]))
+    await h.loadBasic()
+    let id = try #require(h.queuedID(await h.ok("run")))
+    let error = await h.fails("watch --timeout 0.5")
+    #expect(error.contains("no news from \(h.simulator.baseURL) about prompt \(id) for 0.5 s"), "\(error)")
+    #expect(error.contains("node 2 ImageInvert was running"))
+    #expect(error.contains("`interrupt` to stop it"))
+    #expect(try await h.session.server.client.queue().running.first?.promptID == id)
+    #expect(await h.fails("watch --timeout nope").contains("--timeout takes seconds"))
+    _ = await h.ok("interrupt \(id)")
+    #expect(await h.fails("watch").contains("was interrupted at node 2 (ImageInvert)"))
+    await h.close()
+  }
+
+  @Test func droppedSocketMidRunIsReconnected() async throws {
+    let h = try await ServerHarness(stepDelay: .milliseconds(10))
+    _ = h.write(
+      "up.json",
+      """
+      {"1": {"inputs": {"width": 2048, "height": 2048, "batch_size": 1, "color": \(Int.random(in: 0...99999))}, "class_type": "EmptyImage"},
+       "2": {"inputs": {"model_name": "sim-upscale-x2.safetensors"}, "class_type": "UpscaleModelLoader"},
+       "3": {"inputs": {"upscale_model": ["2", 0], "image": ["1", 0]}, "class_type": "ImageUpscaleWithModel"},
+       "4": {"inputs": {"images": ["3", 0]}, "class_type": "PreviewImage"}}
+      """)
+    _ = await h.ok("load up.json")
+    _ = await h.ok("run")
+    let connection = try #require(h.session.server.existingConnection)
+    let dropper = Task {
+      try await Task.sleep(for: .milliseconds(120))
+      await connection.dropSocketForTesting()
+    }
+    let out = await h.ok("watch")
+    try await dropper.value
+    #expect(out.contains("connection lost"), "\(out)")
+    #expect(out.contains("reconnected"))
+    #expect(out.contains("→ temp/") && out.contains("done in"))
+    await h.close()
+  }
+
+  @Test func ctrlCStopsWatchingNotThePrompt() async throws {
+    let h = try await ServerHarness(faults: SimulatorFaults(nodeDelays: ["ImageInvert": .seconds(30)]))
+    await h.loadBasic()
+    let id = try #require(h.queuedID(await h.ok("run")))
+    h.output.clear()
+    let watching = Task { await h.shell.run("watch") }
+    try await h.waitUntilRunning(id)
+    try await Task.sleep(for: .milliseconds(100))
+    watching.cancel()
+    #expect(await watching.value == false)
+    #expect(
+      h.output.stderr.contains(
+        "stopped watching \(id); it keeps running on the server: `interrupt \(id)` stops it"),
+      "\(h.output.stderr)")
+    #expect(try await h.session.server.client.queue().running.first?.promptID == id)
+    _ = await h.ok("interrupt")
+    await h.close()
+  }
+
+  @Test func finishNoticeWhenNobodyWatches() async throws {
+    let h = try await ServerHarness()
+    h.session.server.finishNotices = true
+    await h.loadBasic()
+    let id = try #require(h.queuedID(await h.ok("run")))
+    for _ in 0..<200 where !h.output.stdout.contains("prompt \(id) finished") {
+      try await Task.sleep(for: .milliseconds(10))
+    }
+    #expect(h.output.stdout.contains("prompt \(id) finished in "), "\(h.output.stdout)")
+    #expect(h.output.stdout.contains("1 output: `outputs`"))
+    // While a watch shows a prompt, no notice.
+    h.output.clear()
+    _ = await h.ok("set 1.color 5; run; watch")
+    #expect(!h.output.stdout.contains("finished in"))
+    await h.close()
+  }
+
+  @Test func jsonModeEmitsOneObjectPerLine() async throws {
+    let h = try await ServerHarness(json: true, stepDelay: .milliseconds(1))
+    await h.loadBasic(prefix: "js")
+    let run = ndjson(await h.ok("run"))
+    #expect(run.count == 1 && run[0]["type"] == "queued")
+    let id = try #require(run[0]["prompt_id"]?.stringValue)
+    #expect(run[0]["server"]?.stringValue == h.simulator.baseURL && run[0]["node_errors"] == [])
+    let watch = ndjson(await h.ok("watch"))
+    let types = watch.compactMap { $0["type"]?.stringValue }
+    #expect(types == ["node", "node", "node", "done"], "\(types)")
+    #expect(watch[2]["outputs"]?.arrayValue?.first?["filename"] == "js_00001_.png")
+    #expect(
+      watch[2]["title"] == "Save Image" && watch[2]["class_type"] == "SaveImage"
+        && watch[2]["state"] == "finished")
+    #expect(watch[3]["status"] == "success" && watch[3]["prompt_id"]?.stringValue == id)
+    for command in ["queue", "history", "outputs", "seed", "payload", "server"] {
+      let objects = ndjson(await h.ok(command))
+      #expect(objects.count == 1, "\(command)")
+    }
+    // Errors are objects too.
+    _ = await h.fails("cancel \(id)")
+    let error = ndjson(h.output.stdout)
+    #expect(error.first?["type"] == "error")
+    await h.close()
+  }
+}
