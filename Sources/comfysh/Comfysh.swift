@@ -15,9 +15,18 @@ struct Comfysh: AsyncParsableCommand {
       … | comfysh                      commands from standard input
       comfysh sim [--port N]           serve the ComfyUI simulator on loopback
       """,
-    version: "comfysh 0.1",
-    subcommands: [SimCommand.self]
+    version: "comfysh 0.1"
   )
+
+  /// `comfysh sim …` is its own command; anything else is the shell (whose first argument may be a file).
+  static func main() async {
+    let arguments = Array(CommandLine.arguments.dropFirst())
+    if arguments.first == "sim" {
+      await SimCommand.main(Array(arguments.dropFirst()))
+    } else {
+      await Self.main(arguments)
+    }
+  }
 
   @ArgumentParser.Argument(help: "A workflow (.json, .png) to load, or a script to run.")
   var file: String?

@@ -221,7 +221,7 @@ import Testing
     #expect(run[0]["server"]?.stringValue == h.simulator.baseURL && run[0]["node_errors"] == [])
     let watch = ndjson(await h.ok("watch"))
     let types = watch.compactMap { $0["type"]?.stringValue }
-    #expect(types == ["node", "node", "node", "done"], "\(types)")
+    #expect(types == ["node_state", "node_state", "node_state", "done"], "\(types)")
     #expect(watch[2]["outputs"]?.arrayValue?.first?["filename"] == "js_00001_.png")
     #expect(
       watch[2]["title"] == "Save Image" && watch[2]["class_type"] == "SaveImage"

@@ -176,7 +176,7 @@ final class WatchView {
     printed.insert(run.id)
     line(nodeLine(run))
     var object: JSONObject = [
-      "type": "node", "prompt_id": .string(promptID), "node": .string(run.id),
+      "type": "node_state", "prompt_id": .string(promptID), "node": .string(run.id),
       "class_type": run.classType.map(JSONValue.string) ?? .null,
       "title": run.title.map(JSONValue.string) ?? .null,
       "state": .string(run.state.rawValue), "seconds": run.seconds.map(JSONValue.double) ?? .null,

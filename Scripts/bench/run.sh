@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Run and watch (Docs/performance.md): comfysh against a Python client in the style of ComfyUI's
+# websockets_api_example.py, side by side in one run against the same simulator.
+#
+#   Scripts/bench/run.sh            # builds the release binary, starts `comfysh sim`, measures, stops it
+#   PORT=18188 RUNS=30 Scripts/bench/run.sh
+#
+# Needs hyperfine (Debian package) and websocket-client (PyPI); Scripts/setup.sh installs both.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+PORT=${PORT:-18188}
+RUNS=${RUNS:-30}
+SWEEP=${SWEEP:-20}
+WORKFLOW=${WORKFLOW:-Docs/examples/txt2img.json}
+SEED_NODE=${SEED_NODE:-3}
+OUT=${OUT:-/tmp/comfysh-bench}
+mkdir -p "$OUT"
+
+echo "== building (release, static Swift runtime)"
+swift build -c release --static-swift-stdlib --product comfysh 2>&1 | tail -1
+swift build -c release --static-swift-stdlib --product comfysh-bench 2>&1 | tail -1
+BIN=$(swift build -c release --static-swift-stdlib --show-bin-path)/comfysh
+BENCH=$(swift build -c release --static-swift-stdlib --show-bin-path)/comfysh-bench
+
+# A private config folder: no init script, no saved servers.
+export XDG_CONFIG_HOME="$OUT/config"
+mkdir -p "$XDG_CONFIG_HOME"
+
+echo "== simulator on 127.0.0.1:$PORT"
+"$BIN" sim --port "$PORT" > "$OUT/sim.log" 2>&1 &
+SIM=$!
+trap 'kill "$SIM" 2>/dev/null; wait "$SIM" 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+  if python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$PORT/system_stats')" 2>/dev/null; then
+    break
+  fi
+  sleep 0.05
+done
+cat "$OUT/sim.log"
+
+SERVER="http://127.0.0.1:$PORT"
+ONE_SWIFT="$BIN --no-init --server $SERVER -c 'load $WORKFLOW; seed $SEED_NODE.seed randomize; run; watch'"
+ONE_PYTHON="python3 Scripts/python/bench_client.py --server 127.0.0.1:$PORT --workflow $WORKFLOW --seed-node $SEED_NODE"
+SEEDS=$(seq -s ' ' 1 "$SWEEP")
+SWEEP_SWIFT="$BIN --no-init --server $SERVER -c 'load $WORKFLOW; for s in $SEEDS { set $SEED_NODE.seed \$s; run; watch }'"
+SWEEP_PYTHON="$ONE_PYTHON --sweep $SWEEP"
+
+echo "== one job: load, run, watch to the end (one process each)"
+eval "$ONE_SWIFT" | tail -2
+eval "$ONE_PYTHON"
+hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$OUT/one.json" -n comfysh "$ONE_SWIFT" -n python "$ONE_PYTHON"
+
+echo "== sweep: $SWEEP runs in one session / over one connection"
+hyperfine -N --warmup 1 --runs $(( RUNS / 3 > 3 ? RUNS / 3 : 3 )) --export-json "$OUT/sweep.json" \
+  -n comfysh "$SWEEP_SWIFT" -n python "$SWEEP_PYTHON"
+python3 - "$OUT/sweep.json" "$SWEEP" <<'PY'
+import json, sys
+results = json.load(open(sys.argv[1]))["results"]
+for r in results:
+    print(f"  {r['command']:8s} {int(sys.argv[2]) / r['mean']:.1f} prompts/s (whole process, mean {r['mean']:.3f} s)")
+PY
+
+echo "== peak memory (maximum resident set size)"
+for name in comfysh python; do
+  if [ "$name" = comfysh ]; then cmd="$ONE_SWIFT"; else cmd="$ONE_PYTHON"; fi
+  /usr/bin/time -v bash -c "exec $cmd" > /dev/null 2> "$OUT/time-$name.txt"
+  echo "  $name one job: $(grep 'Maximum resident' "$OUT/time-$name.txt" | awk '{print $6}') KB"
+done
+/usr/bin/time -v bash -c "exec $SWEEP_SWIFT" > /dev/null 2> "$OUT/time-sweep.txt"
+echo "  comfysh sweep of $SWEEP: $(grep 'Maximum resident' "$OUT/time-sweep.txt" | awk '{print $6}') KB"
+
+echo "== WebSocket messages decoded per second (comfysh-bench ws-decode)"
+"$BENCH" ws-decode 2000
+"$BENCH" ws-decode --dump > "$OUT/frames.jsonl"
+python3 - "$OUT/frames.jsonl" <<'PY'
+# The same stream decoded by Python's json.loads (what the example client does per message), for scale.
+import json, sys, time
+frames = open(sys.argv[1]).read().splitlines()
+rounds, best = 500, float("inf")
+for _ in range(5):
+    start = time.perf_counter()
+    for _ in range(rounds):
+        for frame in frames:
+            json.loads(frame)
+    best = min(best, time.perf_counter() - start)
+print(f"python json.loads\t{int(len(frames) * rounds / best)} messages/s")
+PY
+echo "binary size: $(du -h "$BIN" | cut -f1)"
