@@ -14,7 +14,6 @@ let package = Package(
     .executable(name: "comfysh", targets: ["comfysh"])
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
     .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
     .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
@@ -25,11 +24,7 @@ let package = Package(
   targets: [
     .executableTarget(
       name: "comfysh",
-      dependencies: [
-        "Shell",
-        "ComfySim",
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
-      ],
+      dependencies: ["Shell", "ComfySim"],
       swiftSettings: strictSettings
     ),
     .executableTarget(
