@@ -80,6 +80,7 @@ let package = Package(
       dependencies: ["ComfyClient", "ComfySim", "Workflow"],
       swiftSettings: strictSettings
     ),
+    .testTarget(name: "EndToEndTests", dependencies: ["Workflow"], swiftSettings: strictSettings),
     .testTarget(
       name: "ShellTests",
       dependencies: ["Shell", "ComfySim", "Workflow"],
