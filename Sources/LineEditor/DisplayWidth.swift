@@ -10,17 +10,25 @@ public enum DisplayWidth {
     if value < 0x20 || (value >= 0x7F && value < 0xA0) { return -1 }
     // Latin-1 has no marks; U+00AD (soft hyphen, a format character) is shown as a hyphen.
     if value < 0x300 { return 1 }
-    // Hangul medial vowels and final consonants join the preceding syllable.
-    if (0x1160...0x11FF).contains(value) || (0xD7B0...0xD7FF).contains(value) { return 0 }
-    switch scalar.properties.generalCategory {
-    case .nonspacingMark, .enclosingMark, .format:
-      return 0
+    let category = scalar.properties.generalCategory
+    switch category {
     case .unassigned, .surrogate, .control, .lineSeparator, .paragraphSeparator:
       return -1
     default:
       break
     }
-    return isWide(value) ? 2 : 1
+    // Hangul medial vowels and final consonants join the preceding syllable.
+    if (0x1160...0x11FF).contains(value) || (0xD7B0...0xD7FF).contains(value) { return 0 }
+    // Format characters that are drawn (prepended concatenation marks such as the Arabic
+    // number sign), and a mark whose category changed after Unicode 14: as glibc.
+    if prependedMarks.contains(value) { return 1 }
+    if value == 0x1171E { return 0 }
+    switch category {
+    case .nonspacingMark, .enclosingMark, .format:
+      return 0
+    default:
+      return isWide(value) ? 2 : 1
+    }
   }
 
   /// Columns a string occupies when printed on one row; characters without a width count 0.
@@ -29,6 +37,10 @@ public enum DisplayWidth {
     for scalar in text.unicodeScalars { total += max(0, of(scalar)) }
     return total
   }
+
+  static let prependedMarks: Set<UInt32> = [
+    0x600, 0x601, 0x602, 0x603, 0x604, 0x605, 0x6DD, 0x70F, 0x890, 0x891, 0x8E2, 0x110BD, 0x110CD,
+  ]
 
   /// Binary search in the sorted table of wide ranges.
   static func isWide(_ value: UInt32) -> Bool {
@@ -49,8 +61,9 @@ public enum DisplayWidth {
     return false
   }
 
-  /// Unicode 14 East_Asian_Width W and F ranges (same Unicode version as the glibc whose
-  /// `wcwidth` libedit uses on the target machines; a unit test compares the two).
+  /// Unicode 14 East_Asian_Width W and F ranges, plus U+3248–324F and U+4DC0–4DFF which glibc
+  /// also draws wide (the same Unicode version as the glibc whose `wcwidth` libedit uses on the
+  /// target machines; a unit test compares the two).
   static let wideRanges: [ClosedRange<UInt32>] = [
     0x1100...0x115F, 0x231A...0x231B, 0x2329...0x232A, 0x23E9...0x23EC, 0x23F0...0x23F0,
     0x23F3...0x23F3, 0x25FD...0x25FE, 0x2614...0x2615, 0x2648...0x2653, 0x267F...0x267F,
@@ -61,7 +74,7 @@ public enum DisplayWidth {
     0x27B0...0x27B0, 0x27BF...0x27BF, 0x2B1B...0x2B1C, 0x2B50...0x2B50, 0x2B55...0x2B55,
     0x2E80...0x2E99, 0x2E9B...0x2EF3, 0x2F00...0x2FD5, 0x2FF0...0x2FFB, 0x3000...0x303E,
     0x3041...0x3096, 0x3099...0x30FF, 0x3105...0x312F, 0x3131...0x318E, 0x3190...0x31E3,
-    0x31F0...0x321E, 0x3220...0x3247, 0x3250...0x4DBF, 0x4E00...0xA48C, 0xA490...0xA4C6,
+    0x31F0...0x321E, 0x3220...0xA48C, 0xA490...0xA4C6,
     0xA960...0xA97C, 0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE10...0xFE19, 0xFE30...0xFE52,
     0xFE54...0xFE66, 0xFE68...0xFE6B, 0xFF01...0xFF60, 0xFFE0...0xFFE6, 0x16FE0...0x16FE4,
     0x16FF0...0x16FF1, 0x17000...0x187F7, 0x18800...0x18CD5, 0x18D00...0x18D08, 0x1AFF0...0x1AFF3,

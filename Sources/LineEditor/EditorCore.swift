@@ -414,7 +414,7 @@ final class EditorCore: @unchecked Sendable {
     return EditLayout.compute(
       prompt: promptPieces, buffer: buffer, cursorIndex: cursorIndex,
       columns: columns > 0 ? columns : (Terminal.columns() ?? 80), rows: rows > 0 ? rows : .max,
-      width: { Int(le_wcwidth(wchar_t(bitPattern: $0.value))) })
+      width: Terminal.libcWidth)
   }
 
   /// The line's characters and the cursor's index among them.

@@ -1,3 +1,4 @@
+import CLibEdit
 import Synchronization
 
 #if canImport(Glibc)
@@ -132,6 +133,12 @@ enum Terminal {
       guard count > 0 else { return }
       offset += count
     }
+  }
+
+  /// A character's columns according to the C library (in the current LC_CTYPE): libedit
+  /// lays out the line with this, so the editor's own row arithmetic must too.
+  static func libcWidth(_ scalar: Unicode.Scalar) -> Int {
+    Int(le_wcwidth(wchar_t(bitPattern: scalar.value)))
   }
 
   /// The number of columns of the terminal on stdout, or nil if it is not a terminal.
