@@ -7,6 +7,7 @@
 #   tmux_kill t1
 #
 # Every function returns non-zero on failure and prints the screen, so a test can `|| fail`.
+# Note: capture-pane drops trailing spaces, so wait for "comfy>" rather than "comfy> ".
 # All sessions live on a private tmux server (socket $TMUX_TEST_SOCKET) with no user config,
 # so tests neither see nor disturb anyone's own tmux.
 
@@ -38,6 +39,12 @@ tmux_type() {
 # tmux_screen NAME: prints the visible screen.
 tmux_screen() {
   _tmux capture-pane -p -t "$1"
+}
+
+# tmux_history NAME: prints the scrollback and the screen, wrapped rows joined (for checks after
+# much output, or after the command exited: tmux may scroll the last screen then).
+tmux_history() {
+  _tmux capture-pane -p -J -S - -t "$1"
 }
 
 # tmux_wait_for NAME TEXT [TIMEOUT]: waits until the screen contains TEXT (fixed string).

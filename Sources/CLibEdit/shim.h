@@ -60,6 +60,12 @@ static inline int le_refresh(EditLine *el) {
   return el_set(el, EL_REFRESH);
 }
 
+/// Puts the terminal into libedit's editing mode (on = 1) or back (0); used after SIGCONT,
+/// because the job-control shell may have reset the terminal while the process was stopped.
+static inline int le_prepare_terminal(EditLine *el, int on) {
+  return el_set(el, EL_PREP_TERM, on);
+}
+
 /// A numeric terminal capability as libedit currently sees it ("co" columns, "li" lines); 0 if unknown.
 static inline int le_get_numeric_capability(EditLine *el, const char *name) {
   int value = 0;

@@ -28,6 +28,7 @@ final class EditorCore: @unchecked Sendable {
   private var promptStorage: UnsafeMutablePointer<wchar_t>
   private var promptPieces: [PromptPiece] = []
   private var decoder = UTF8InputDecoder()
+  private var inputBuffer = [UInt8](repeating: 0, count: 4096)
   private var pendingControlC = false
   private var lineInterrupted = false
   private var closingWhileReading = false
@@ -83,6 +84,9 @@ final class EditorCore: @unchecked Sendable {
     }
     if let old = installSignalHandler(SIGWINCH, lineEditorSIGWINCH) {
       previousSignalActions.append((SIGWINCH, old))
+    }
+    if let old = installSignalHandler(SIGCONT, lineEditorSIGCONT) {
+      previousSignalActions.append((SIGCONT, old))
     }
     for signal in [SIGTERM, SIGHUP] {
       if let old = installSignalHandler(signal, lineEditorFatalSignal, onlyIfDefault: true) {
@@ -246,7 +250,7 @@ final class EditorCore: @unchecked Sendable {
         for subscriber in subscribers { subscriber.yield() }
       case .resize:
         if let editLine { el_resize(editLine) }
-      case .work, nil:
+      case .resume, .work, nil:
         break
       }
     }
@@ -330,7 +334,6 @@ final class EditorCore: @unchecked Sendable {
   /// The EL_GETCFN reader: waits for stdin and for the wake-up pipe at once, so Ctrl-C, output
   /// from other threads and close requests are handled while the user is typing.
   func readCharacter(into character: UnsafeMutablePointer<wchar_t>) -> Int32 {
-    var buffer = [UInt8](repeating: 0, count: 4096)
     while true {
       if pendingControlC {
         pendingControlC = false
@@ -350,22 +353,20 @@ final class EditorCore: @unchecked Sendable {
         if errno == EINTR { continue }
         return -1
       }
-      if descriptors[0].revents != 0 {
-        if handleWakeWhileReading() {
-          closingWhileReading = true
-          return 0
-        }
-        continue
+      // Both are served in one round, so a flood of output cannot starve the keyboard.
+      if descriptors[0].revents != 0 && handleWakeWhileReading() {
+        closingWhileReading = true
+        return 0
       }
       let events = descriptors[1].revents
       if events & Int16(POLLIN) != 0 {
-        let count = buffer.withUnsafeMutableBytes { read(STDIN_FILENO, $0.baseAddress, $0.count) }
+        let count = inputBuffer.withUnsafeMutableBytes { read(STDIN_FILENO, $0.baseAddress, $0.count) }
         if count < 0 {
           if errno == EINTR || errno == EAGAIN { continue }
           return -1
         }
         if count == 0 { return 0 }
-        decoder.feed(buffer[0..<count])
+        decoder.feed(inputBuffer[0..<count])
       } else if events & Int16(POLLHUP | POLLERR | POLLNVAL) != 0 {
         return 0
       }
@@ -381,6 +382,8 @@ final class EditorCore: @unchecked Sendable {
         pendingControlC = true
       case .resize:
         if let editLine { el_resize(editLine) }
+      case .resume:
+        resumeAfterStop()
       case .work, nil:
         break
       }
@@ -395,6 +398,17 @@ final class EditorCore: @unchecked Sendable {
     for entry in entries { enterHistory(entry) }
     if !output.isEmpty { printAboveLine(output.joined()) }
     return closing
+  }
+
+  /// After Ctrl-Z and `fg` the terminal is back in the mode the job-control shell left it in,
+  /// and the shell has written below the line: set editing mode again and redraw the prompt and
+  /// line on the current row.
+  private func resumeAfterStop() {
+    guard let editLine else { return }
+    le_prepare_terminal(editLine, 0)
+    le_prepare_terminal(editLine, 1)
+    Terminal.output("\r")
+    le_refresh(editLine)
   }
 
   /// Erases prompt and line, prints `text` (already CR LF terminated) where they were, and has

@@ -17,6 +17,8 @@ enum Terminal {
     case interrupt = 0x49
     /// SIGWINCH: the terminal changed size.
     case resize = 0x52
+    /// SIGCONT: back in the foreground after Ctrl-Z; the terminal mode must be set again.
+    case resume = 0x43
     /// Work queued by another thread: a line to read, output, history, close.
     case work = 0x57
   }
@@ -159,6 +161,11 @@ func lineEditorSIGINT(_ signal: Int32) {
 /// SIGWINCH: libedit must re-read the terminal size.
 func lineEditorSIGWINCH(_ signal: Int32) {
   Terminal.wake(.resize)
+}
+
+/// SIGCONT: the process was stopped (Ctrl-Z) and continued (fg).
+func lineEditorSIGCONT(_ signal: Int32) {
+  Terminal.wake(.resume)
 }
 
 /// SIGTERM/SIGHUP when nobody else handles them: put the terminal back, then die as before.
