@@ -18,9 +18,15 @@ _tmux() { tmux -L "$TMUX_TEST_SOCKET" -f /dev/null "$@"; }
 
 # tmux_start NAME COMMAND [WIDTH] [HEIGHT]: runs COMMAND (a shell string) in a new detached
 # session. The pane stays after the command exits, so its last screen can still be checked.
+# The server is kept when its last session ends (exit-empty off; tmux_kill_server ends it), so
+# a session started right after another was killed does not race the server's exit.
 tmux_start() {
   local name="$1" command="$2" width="${3:-80}" height="${4:-24}"
-  _tmux new-session -d -s "$name" -x "$width" -y "$height" "$command" || return 1
+  if ! _tmux new-session -d -s "$name" -x "$width" -y "$height" "$command" 2>/dev/null; then
+    sleep 0.5
+    _tmux new-session -d -s "$name" -x "$width" -y "$height" "$command" || return 1
+  fi
+  _tmux set-option -s exit-empty off >/dev/null
   _tmux set-option -t "$name" remain-on-exit on >/dev/null
 }
 
