@@ -31,7 +31,8 @@ final class EditorCore: @unchecked Sendable {
   private var inputBuffer = [UInt8](repeating: 0, count: 4096)
   private var pendingControlC = false
   private var lineInterrupted = false
-  private var closingWhileReading = false
+  /// The line being read must end now (editor closing, or its task was cancelled).
+  private var abandonLine = false
   private var previousSignalActions: [(Int32, sigaction)] = []
   private let wakeReadFD: Int32
 
@@ -40,6 +41,7 @@ final class EditorCore: @unchecked Sendable {
   enum Phase: Sendable { case idle, reading, closed }
 
   struct ReadRequest: Sendable {
+    var id: UInt64
     var prompt: String
     var continuation: CheckedContinuation<ReadResult, Never>
   }
@@ -48,6 +50,11 @@ final class EditorCore: @unchecked Sendable {
     var phase = Phase.idle
     var closeRequested = false
     var requests: [ReadRequest] = []
+    var nextRequestID: UInt64 = 0
+    /// The request whose line is being edited.
+    var currentRequestID: UInt64?
+    /// Requests whose tasks were cancelled (possibly before they were submitted).
+    var cancelledRequestIDs: Set<UInt64> = []
     var pendingOutput: [String] = []
     var pendingHistory: [String] = []
     var lastHistoryEntry: String?
@@ -210,8 +217,10 @@ final class EditorCore: @unchecked Sendable {
         state.pendingHistory = []
         if state.closeRequested { return (.close, entries) }
         if !state.requests.isEmpty {
+          let request = state.requests.removeFirst()
           state.phase = .reading
-          return (.read(state.requests.removeFirst()), entries)
+          state.currentRequestID = request.id
+          return (.read(request), entries)
         }
         return (.wait, entries)
       }
@@ -224,6 +233,8 @@ final class EditorCore: @unchecked Sendable {
         let result = readLine(prompt: request.prompt)
         let output = shared.withLock { state in
           state.phase = .idle
+          state.currentRequestID = nil
+          state.cancelledRequestIDs.remove(request.id)
           defer { state.pendingOutput = [] }
           return state.pendingOutput
         }
@@ -261,10 +272,10 @@ final class EditorCore: @unchecked Sendable {
     guard let editLine else { return readLineWithoutEditing(prompt: prompt) }
     while true {
       lineInterrupted = false
-      closingWhileReading = false
+      abandonLine = false
       var count: Int32 = 0
       let line = el_wgets(editLine, &count)
-      if closingWhileReading {
+      if abandonLine {
         Terminal.output("\r\n")
         return .endOfFile
       }
@@ -355,7 +366,7 @@ final class EditorCore: @unchecked Sendable {
       }
       // Both are served in one round, so a flood of output cannot starve the keyboard.
       if descriptors[0].revents != 0 && handleWakeWhileReading() {
-        closingWhileReading = true
+        abandonLine = true
         return 0
       }
       let events = descriptors[1].revents
@@ -373,7 +384,7 @@ final class EditorCore: @unchecked Sendable {
     }
   }
 
-  /// Returns true when the editor is closing.
+  /// Returns true when the line must end: the editor is closing or the reader was cancelled.
   private func handleWakeWhileReading() -> Bool {
     for byte in Terminal.drainWakePipe() {
       switch Terminal.Wake(rawValue: byte) {
@@ -393,7 +404,8 @@ final class EditorCore: @unchecked Sendable {
         state.pendingOutput = []
         state.pendingHistory = []
       }
-      return (state.pendingOutput, state.pendingHistory, state.closeRequested)
+      let cancelled = state.currentRequestID.map { state.cancelledRequestIDs.contains($0) } ?? false
+      return (state.pendingOutput, state.pendingHistory, state.closeRequested || cancelled)
     }
     for entry in entries { enterHistory(entry) }
     if !output.isEmpty { printAboveLine(output.joined()) }
@@ -485,10 +497,18 @@ final class EditorCore: @unchecked Sendable {
 
   // MARK: Public operations (any thread)
 
-  func submit(prompt: String, continuation: CheckedContinuation<ReadResult, Never>) {
+  func makeRequestID() -> UInt64 {
+    shared.withLock { state in
+      defer { state.nextRequestID += 1 }
+      return state.nextRequestID
+    }
+  }
+
+  func submit(id: UInt64, prompt: String, continuation: CheckedContinuation<ReadResult, Never>) {
     let accepted = shared.withLock { state -> Bool in
-      guard !state.closeRequested, state.phase != .closed else { return false }
-      state.requests.append(ReadRequest(prompt: prompt, continuation: continuation))
+      guard !state.closeRequested, state.phase != .closed, state.cancelledRequestIDs.remove(id) == nil
+      else { return false }
+      state.requests.append(ReadRequest(id: id, prompt: prompt, continuation: continuation))
       return true
     }
     if accepted {
@@ -496,6 +516,20 @@ final class EditorCore: @unchecked Sendable {
     } else {
       continuation.resume(returning: .endOfFile)
     }
+  }
+
+  /// The task waiting for request `id` was cancelled: drop it if queued, end the line if it
+  /// is being edited, or remember it if it was not submitted yet.
+  func cancelRead(id: UInt64) {
+    let (queued, editing) = shared.withLock { state -> (ReadRequest?, Bool) in
+      if let index = state.requests.firstIndex(where: { $0.id == id }) {
+        return (state.requests.remove(at: index), false)
+      }
+      state.cancelledRequestIDs.insert(id)
+      return (nil, state.currentRequestID == id)
+    }
+    queued?.continuation.resume(returning: .endOfFile)
+    if editing { Terminal.wake(.work) }
   }
 
   func printAbove(_ text: String) {

@@ -45,10 +45,16 @@ public final class LineEditor: Sendable {
 
   /// Shows `prompt` and lets the user edit a line. Ctrl-C cancels the line and starts a fresh
   /// one; Ctrl-D on an empty line returns `.endOfFile`. Calls made while a line is being read
-  /// wait their turn. Mark colour sequences in `prompt` with `nonPrinting(_:)`.
+  /// wait their turn. If the calling task is cancelled, the line ends and `.endOfFile` is
+  /// returned. Mark colour sequences in `prompt` with `nonPrinting(_:)`.
   public func readLine(prompt: String) async -> ReadResult {
-    await withCheckedContinuation { continuation in
-      core.submit(prompt: prompt, continuation: continuation)
+    let id = core.makeRequestID()
+    return await withTaskCancellationHandler {
+      await withCheckedContinuation { continuation in
+        core.submit(id: id, prompt: prompt, continuation: continuation)
+      }
+    } onCancel: {
+      core.cancelRead(id: id)
     }
   }
 
