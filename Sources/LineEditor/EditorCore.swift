@@ -136,6 +136,7 @@ final class EditorCore: @unchecked Sendable {
     le_history_set_size(history, Int32(Self.historySize))
     le_history_set_unique(history, 1)
     if let historyPath {
+      HistoryFile.prepare(path: historyPath)
       let entries = HistoryFile.trimmed(HistoryFile.load(path: historyPath), limit: Self.historySize)
       for entry in entries { enterHistory(entry) }
       shared.withLock { $0.lastHistoryEntry = entries.last }

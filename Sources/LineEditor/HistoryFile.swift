@@ -76,6 +76,22 @@ enum HistoryFile {
     return writeAll(fd, Array((encode(entry) + "\n").utf8))
   }
 
+  /// Creates the file (0600) and its folders (0700) if missing, and takes group and other
+  /// permissions away from an existing file: history can hold prompts and paths worth keeping
+  /// private. Returns false if the file cannot be opened for appending.
+  @discardableResult
+  static func prepare(path: String) -> Bool {
+    guard createParentDirectories(of: path) else { return false }
+    let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+    guard fd >= 0 else { return false }
+    defer { _ = close(fd) }
+    var info = stat()
+    if fstat(fd, &info) == 0 && info.st_uid == getuid() && info.st_mode & 0o077 != 0 {
+      _ = fchmod(fd, info.st_mode & 0o700)
+    }
+    return true
+  }
+
   /// Rewrites the file with its newest `limit` entries when it has grown past that, through a
   /// temporary file and rename so that a crash leaves either version whole.
   @discardableResult

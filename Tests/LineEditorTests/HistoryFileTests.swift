@@ -64,6 +64,21 @@ import Darwin
     #expect(mode(root + "/a") == 0o700)
   }
 
+  @Test func prepareCreatesTheFileAndMakesAnExistingOnePrivate() throws {
+    let root = scratchPath()
+    defer { removeTree(root) }
+    let path = root + "/a/b/history"
+    #expect(HistoryFile.prepare(path: path))
+    #expect(mode(path) == 0o600)
+    #expect(mode(root + "/a") == 0o700)
+    #expect(HistoryFile.load(path: path) == [])
+    #expect(chmod(path, 0o644) == 0)
+    #expect(HistoryFile.append("kept", path: path))
+    #expect(HistoryFile.prepare(path: path))
+    #expect(mode(path) == 0o600)
+    #expect(HistoryFile.load(path: path) == ["kept"])
+  }
+
   @Test func compactionKeepsTheNewestEntries() throws {
     let root = scratchPath()
     defer { removeTree(root) }
