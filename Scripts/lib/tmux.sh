@@ -125,9 +125,19 @@ tmux_wait_exit() {
   return 1
 }
 
-# tmux_exit_status NAME: prints the exit status of the pane's (exited) command.
+# tmux_exit_status NAME: prints the exit status of the pane's (exited) command, or "signal N".
+# tmux may mark a pane dead (its terminal closed) a moment before it has the status: wait.
 tmux_exit_status() {
-  _tmux display-message -p -t "$1" '#{pane_dead_status}'
+  local status signal tries=0
+  while ((tries < 30)); do
+    status=$(_tmux display-message -p -t "$1" '#{pane_dead_status}' 2>/dev/null)
+    signal=$(_tmux display-message -p -t "$1" '#{pane_dead_signal}' 2>/dev/null)
+    if [ -n "$status" ]; then echo "$status"; return 0; fi
+    if [ -n "$signal" ]; then echo "signal $signal"; return 0; fi
+    sleep 0.1
+    tries=$((tries + 1))
+  done
+  echo "unknown"
 }
 
 # tmux_kill NAME: ends the session (and with the last one, the private server).

@@ -131,7 +131,13 @@ enum Terminal {
         guard let base = buffer.baseAddress else { return -1 }
         return write(STDOUT_FILENO, base + offset, buffer.count - offset)
       }
-      if count < 0 && (errno == EINTR || errno == EAGAIN) { continue }
+      if count < 0 && errno == EINTR { continue }
+      if count < 0 && errno == EAGAIN {
+        // Someone made the terminal non-blocking: wait until it takes more.
+        var descriptor = pollfd(fd: STDOUT_FILENO, events: Int16(POLLOUT), revents: 0)
+        _ = poll(&descriptor, 1, 1000)
+        continue
+      }
       guard count > 0 else { return }
       offset += count
     }
