@@ -11,7 +11,8 @@ let package = Package(
   name: "comfysh",
   platforms: [.macOS(.v15)],
   products: [
-    .executable(name: "comfysh", targets: ["comfysh"])
+    .executable(name: "comfysh", targets: ["comfysh"]),
+    .library(name: "LineEditor", targets: ["LineEditor"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
