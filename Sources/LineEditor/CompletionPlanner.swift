@@ -12,7 +12,8 @@ enum CompletionAction: Equatable, Sendable {
 /// The pure part of Tab completion, kept apart from libedit so it can be tested.
 enum CompletionPlanner {
   /// Decides the edit for `completion`, which the completer computed for `textBeforeCursor`.
-  /// One candidate replaces the word and adds a space (not after a `/`, so a path can go on);
+  /// One candidate replaces the word and adds a space (not after a `/`, or when the completer says
+  /// the word goes on);
   /// several insert their longest common prefix, or are listed when that adds nothing.
   static func plan(textBeforeCursor: String, completion: Completion) -> CompletionAction {
     guard completion.start >= 0, completion.start <= textBeforeCursor.count else { return .none }
@@ -27,7 +28,7 @@ enum CompletionPlanner {
       return .none
     case 1:
       let candidate = candidates[0]
-      let text = candidate.hasSuffix("/") ? candidate : candidate + " "
+      let text = candidate.hasSuffix("/") || !completion.appendSpace ? candidate : candidate + " "
       if text == word { return .none }
       return .replace(scalarCount: wordScalars, text: text)
     default:

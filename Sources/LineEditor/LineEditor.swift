@@ -6,10 +6,14 @@ public struct Completion: Sendable, Equatable {
   /// ["11.prompt", "11.prompt_upsampling"]. Quoting is the completer's job. Listed in the order
   /// given.
   public var candidates: [String]
+  /// Whether a unique candidate is followed by a space; false for a word that goes on
+  /// (`11.` before an input name, `11:` before a slot). A candidate ending in `/` never gets one.
+  public var appendSpace: Bool
 
-  public init(start: Int, candidates: [String]) {
+  public init(start: Int, candidates: [String], appendSpace: Bool = true) {
     self.start = start
     self.candidates = candidates
+    self.appendSpace = appendSpace
   }
 }
 

@@ -32,6 +32,13 @@ import Testing
     #expect(plan("set 11.se", 4, ["11.seed"]) == .replace(scalarCount: 5, text: "11.seed "))
   }
 
+  @Test func aWordThatGoesOnGetsNoSpace() {
+    let completion = Completion(start: 4, candidates: ["11."], appendSpace: false)
+    #expect(
+      CompletionPlanner.plan(textBeforeCursor: "set 1", completion: completion)
+        == .replace(scalarCount: 1, text: "11."))
+  }
+
   @Test func directoryCandidateGetsNoSpace() {
     #expect(plan("load wo", 5, ["workflows/"]) == .replace(scalarCount: 2, text: "workflows/"))
     #expect(plan("load workflows/", 5, ["workflows/"]) == .none)
