@@ -7,6 +7,7 @@ public enum CommandRegistry {
     LoadCommand.self, SaveCommand.self, NewCommand.self, NodesCommand.self, ShowCommand.self, GetCommand.self,
     SetCommand.self, LinkCommand.self, UnlinkCommand.self, AddCommand.self, RmCommand.self, TitleCommand.self,
     JSONCommand.self, DiffCommand.self, UndoCommand.self, RedoCommand.self,
+    KeyCommand.self,
     RecordCommand.self, SourceCommand.self, LetCommand.self, EchoCommand.self, HelpCommand.self,
     QuitCommand.self,
   ]

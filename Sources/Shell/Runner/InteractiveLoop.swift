@@ -65,7 +65,8 @@ struct InteractiveLoop {
         break
       }
       if text.allSatisfy(\.isWhitespace) { continue }
-      editor.addHistory(text)
+      // A line holding a key never reaches the history file (the command itself refuses it).
+      if !session.isSensitive(line: text) { editor.addHistory(text) }
       let task = Task { @MainActor in _ = await interpreter.run(text: text) }
       running.task = task
       await task.value

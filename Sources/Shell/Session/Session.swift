@@ -35,12 +35,19 @@ public final class Session {
   public var recorder: Recorder?
   /// The interpreter running this session's commands (for `source`).
   public weak var interpreter: Interpreter?
-  /// Secret values to keep out of recordings and output (API keys in use).
-  public var secrets: [String] { [] }
+  /// Named API keys and which one is in use (Keys/). Its secrets are masked in all console output.
+  public var keyRing: KeyRing {
+    didSet {
+      if keyRing.secrets != oldValue.secrets { console.masking = KeyMasking(secrets: keyRing.secrets) }
+    }
+  }
 
-  public init(console: Console, isInteractive: Bool = false) {
+  /// `keyRing` nil: the process environment and `$XDG_CONFIG_HOME/comfysh/keys.json`.
+  public init(console: Console, isInteractive: Bool = false, keyRing: KeyRing? = nil) {
     self.console = console
     self.isInteractive = isInteractive
+    self.keyRing = keyRing ?? .forProcess()
+    console.masking = KeyMasking(secrets: self.keyRing.secrets)
   }
 
   public var workflow: Workflow { document.workflow }
