@@ -63,7 +63,8 @@ public struct Catalog: Sendable {
   }
 
   /// Classes whose name, display name or category contains `pattern` (case ignored). Exact matches come
-  /// first, then names that start with it, then other name matches, then category matches.
+  /// first, then names that start with it (class name before display name), then other name matches,
+  /// then category matches; catalog order within each group.
   public func search(_ pattern: String) -> [NodeClass] {
     let needle = pattern.lowercased()
     guard !needle.isEmpty else { return classes }
@@ -72,14 +73,18 @@ public struct Catalog: Sendable {
       let name = nodeClass.name.lowercased()
       let display = nodeClass.displayName.lowercased()
       let rank: Int
-      if name == needle || display == needle {
+      if name == needle {
         rank = 0
-      } else if name.hasPrefix(needle) || display.hasPrefix(needle) {
+      } else if display == needle {
         rank = 1
-      } else if name.contains(needle) || display.contains(needle) {
+      } else if name.hasPrefix(needle) {
         rank = 2
-      } else if nodeClass.category.lowercased().contains(needle) {
+      } else if display.hasPrefix(needle) {
         rank = 3
+      } else if name.contains(needle) || display.contains(needle) {
+        rank = 4
+      } else if nodeClass.category.lowercased().contains(needle) {
+        rank = 5
       } else {
         continue
       }
