@@ -52,6 +52,21 @@ import Testing
     #expect(sampler.input(named: "add_noise")?.defaultValue == true)
   }
 
+  @Test func inputsMissingFromInputOrderStillAppearAfterTheListedOnes() throws {
+    let catalog = try Catalog(objectInfo: [
+      "X": [
+        "input": [
+          "required": ["a": ["INT"], "b": ["FLOAT"], "c": ["STRING"]], "optional": ["d": ["IMAGE"]],
+        ],
+        "input_order": ["required": ["c", "c", "a"]],
+      ],
+      "Y": ["input": ["required": ["p": ["INT"], "q": ["INT"]]]],
+    ])
+    #expect(catalog[className: "X"]?.inputs.map(\.name) == ["c", "a", "b", "d"])
+    #expect(catalog[className: "Y"]?.inputs.map(\.name) == ["p", "q"])
+    #expect(catalog[className: "Y"]?.displayName == "Y")
+  }
+
   @Test func bothComboSyntaxes() throws {
     let v1 = try #require(CatalogFixtures.small[className: "ImageScale"]?.input(named: "upscale_method"))
     #expect(v1.combo?.validatesOptions == true)

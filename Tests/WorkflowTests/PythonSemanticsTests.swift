@@ -16,6 +16,21 @@ import Testing
     #expect(Py.floatRepr(value) == expected)
   }
 
+  @Test func theFastCanonicalChecksNeverDisagreeWithRepr() {
+    let floats = [
+      "0.5", "7.5", "100.0", "0.10", "1.0", "0.0001", "0.00001", "123456789012345.0", "1234567890123456.0",
+      "0.30000000000000004", "-0.0", "0.0", "1e5", "-12.25", "0.123456789012345", "9.999999999999999",
+    ]
+    for text in floats where Py.isCanonicalFloatText(text) {
+      #expect(Py.floatRepr(Py.parseDouble(text)) == text, "\(text)")
+    }
+    #expect(
+      Py.isCanonicalFloatText("7.5") && !Py.isCanonicalFloatText("0.10")
+        && !Py.isCanonicalFloatText("0.00001"))
+    for text in ["0", "-7", "18446744073709551615"] { #expect(Py.isCanonicalIntText(text)) }
+    for text in ["-0", "1.0", "", "-"] { #expect(!Py.isCanonicalIntText(text)) }
+  }
+
   @Test func intConversionMatchesPython() {
     #expect(Py.int("8") == .success("8"))
     #expect(Py.int(" -0012 ") == .success("-12"))
