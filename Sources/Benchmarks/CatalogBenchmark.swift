@@ -1,5 +1,9 @@
 import Workflow
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// `comfysh-bench catalog [OBJECT_INFO.json] [NODES]`: parsing the node catalog and validating a large
 /// generated workflow, the work behind `--catalog`, `validate` and every simulator POST /prompt.
 func catalogBenchmark(_ arguments: [String]) throws {
@@ -14,15 +18,11 @@ func catalogBenchmark(_ arguments: [String]) throws {
   )
 
   var catalog = try Catalog(objectInfoBytes: compact)
-  report("parse JSON only (indented)", try medianMilliseconds { _ = try JSONValue.parse(bytes: indented) })
-  report("parse JSON only (wire)", try medianMilliseconds { _ = try JSONValue.parse(bytes: wire) })
-  report(
-    "catalog from bytes (indented)",
-    try medianMilliseconds { catalog = try Catalog(objectInfoBytes: indented) })
-  report("catalog from bytes (wire)", try medianMilliseconds { catalog = try Catalog(objectInfoBytes: wire) })
-  report(
-    "catalog from bytes (compact)", try medianMilliseconds { catalog = try Catalog(objectInfoBytes: compact) }
-  )
+  try measure("parse JSON only (indented)") { _ = try JSONValue.parse(bytes: indented) }
+  try measure("parse JSON only (wire)") { _ = try JSONValue.parse(bytes: wire) }
+  try measure("catalog from bytes (indented)") { catalog = try Catalog(objectInfoBytes: indented) }
+  try measure("catalog from bytes (wire)") { catalog = try Catalog(objectInfoBytes: wire) }
+  try measure("catalog from bytes (compact)") { catalog = try Catalog(objectInfoBytes: compact) }
   print("catalog: \(catalog.count) classes")
 
   // The recorded server had no checkpoint files; give it one so the sampler graphs are valid.
@@ -33,32 +33,43 @@ func catalogBenchmark(_ arguments: [String]) throws {
   print(
     "workflow: \(prompt.objectValue?.count ?? 0) nodes, \(promptText.count) bytes; accepted \(result.accepted), "
       + "\(result.outputsToExecute.count) outputs, \(result.nodeErrors.count) nodes with errors")
-  report(
-    "validate \(nodeCount)-node prompt",
-    medianMilliseconds { result = validate(prompt: prompt, catalog: withModel) })
-  report(
-    "parse + validate \(nodeCount)-node prompt text",
-    try medianMilliseconds {
-      result = validate(prompt: try JSONValue.parse(bytes: promptText), catalog: withModel)
-    })
+  try measure("validate \(nodeCount)-node prompt") { result = validate(prompt: prompt, catalog: withModel) }
+  try measure("parse + validate \(nodeCount)-node prompt text") {
+    result = validate(prompt: try JSONValue.parse(bytes: promptText), catalog: withModel)
+  }
   let broken = generatedPrompt(nodes: nodeCount, ckptName: "missing.safetensors")
-  report(
-    "validate \(nodeCount)-node prompt, every sampler graph invalid",
-    medianMilliseconds {
-      result = validate(prompt: broken, catalog: withModel)
-    })
-  report(
-    "catalog (wire) + validate \(nodeCount) nodes",
-    try medianMilliseconds {
-      let fresh = try Catalog(objectInfoBytes: wire)
-      result = validate(prompt: prompt, catalog: fresh)
-    })
-  report(
-    "catalog (indented) + validate \(nodeCount) nodes",
-    try medianMilliseconds {
-      let fresh = try Catalog(objectInfoBytes: indented)
-      result = validate(prompt: prompt, catalog: fresh)
-    })
+  try measure("validate \(nodeCount)-node prompt, every sampler graph invalid") {
+    result = validate(prompt: broken, catalog: withModel)
+  }
+  try measure("catalog (wire) + validate \(nodeCount) nodes") {
+    result = validate(prompt: prompt, catalog: try Catalog(objectInfoBytes: wire))
+  }
+  try measure("catalog (indented) + validate \(nodeCount) nodes") {
+    result = validate(prompt: prompt, catalog: try Catalog(objectInfoBytes: indented))
+  }
+}
+
+/// Prints the median wall time and the median CPU time of this thread over 21 runs (after 3 warm-ups):
+/// on a busy machine the CPU time still says what the work costs.
+func measure(_ label: String, _ body: () throws -> Void) throws {
+  func cpuNow() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+  }
+  for _ in 0..<3 { try body() }
+  var wall: [Double] = []
+  var cpu: [Double] = []
+  for _ in 0..<21 {
+    let start = now()
+    let startCPU = cpuNow()
+    try body()
+    cpu.append((cpuNow() - startCPU) * 1000)
+    wall.append((now() - start) * 1000)
+  }
+  wall.sort()
+  cpu.sort()
+  print("\(label)\t\(format3(wall[10])) ms wall\t\(format3(cpu[10])) ms cpu")
 }
 
 /// The layout of Python's `json.dumps` (what aiohttp sends): compact text with a space after every
