@@ -16,6 +16,7 @@ public enum ShellRunner {
     let session = Session(console: console, isInteractive: interactive)
     let interpreter = Interpreter(session: session)
     interpreter.keepGoing = options.keepGoing
+    session.catalogPath = options.catalogPath
 
     if !options.noInit { await runInitScript(interpreter) }
 
