@@ -70,11 +70,21 @@ public final class Session {
   public func edit(
     _ label: String? = nil, _ body: (inout WorkflowEditor) throws -> Void
   ) throws -> WorkflowEdit {
-    var editor = WorkflowEditor(document.workflow, label: label ?? currentSource)
-    try body(&editor)
+    // The editor takes the workflow over so changing a node does not copy all the others.
+    var taken = Workflow()
+    swap(&taken, &document.workflow)
+    var editor = WorkflowEditor(taken, label: label ?? currentSource)
+    do {
+      try body(&editor)
+    } catch {
+      var (workflow, partial) = editor.finish()
+      partial.undo(&workflow)
+      document.workflow = workflow
+      throw error
+    }
     let (workflow, edit) = editor.finish()
-    guard !edit.isEmpty else { return edit }
     document.workflow = workflow
+    guard !edit.isEmpty else { return edit }
     push(UndoEntry(id: takeEntryID(), label: edit.label, change: .edit(edit)))
     return edit
   }
