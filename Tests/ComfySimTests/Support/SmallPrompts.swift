@@ -64,3 +64,15 @@ enum SmallPrompts {
     SimImage(width: width, height: height, pixels: .pattern(seed)).png()
   }
 }
+
+extension ImageFilesProbe {
+  /// The RGB pixels of a PNG the simulator wrote (stored zlib blocks), nil for other PNGs.
+  static func pixels(_ bytes: [UInt8]) -> [UInt8]? { ImageFiles.decodeSimplePNG(bytes)?.rgb }
+}
+
+/// Deletes a file; true when it was there.
+func unlinkFile(_ path: String) -> Bool {
+  guard FileIO.exists(path) else { return false }
+  Paths.removeTree(path)
+  return !FileIO.exists(path)
+}
