@@ -89,7 +89,7 @@ struct ExecutionConformanceTests {
       PNGChunks.textEntries(chunks).map { ($0.key, $0.text) }, uniquingKeysWith: { a, _ in a })
     #expect(text["prompt"] == expected["tEXt_raw"]?["prompt"]?.stringValue)
     #expect(text["workflow"] == expected["tEXt_raw"]?["workflow"]?.stringValue)
-    #expect(ImageFiles.decodeSimplePNG(view.body)?.width == 64)
+    #expect(ImageFiles.decodePNG(view.body)?.width == 64)
   }
 
   @Test("PreviewImage writes ComfyUI_temp_xxxxx_00001_.png to temp, served with type=temp", .simulator)
@@ -146,7 +146,7 @@ struct ExecutionConformanceTests {
       #expect(Array(frame[0..<8]) == [0, 0, 0, 1, 0, 0, 0, 2])
       #expect(PNGChunks.isPNG(Array(frame[8...])))
     }
-    #expect(ImageFiles.decodeSimplePNG(Array(frames[0][8...]))?.width == 8)
+    #expect(ImageFiles.decodePNG(Array(frames[0][8...]))?.width == 8)
     let history = try #require(onlyValue(try await sim.get("/history/\(run.promptID)").json))
     #expect(history["outputs"] == [:] && history["meta"] == [:])
   }

@@ -42,7 +42,7 @@ struct UnitTests {
     #expect(PNGChunks.textEntries(chunks).first?.text == "{\"a\": 1}")
     // More than 64 KiB of pixel rows: several stored blocks.
     #expect(chunks[2].data.count > 65535 * 2)
-    let decoded = try #require(ImageFiles.decodeSimplePNG(png))
+    let decoded = try #require(ImageFiles.decodePNG(png))
     #expect(decoded.width == 300 && decoded.height == 200 && decoded.rgb == rgb)
     #expect(PNGEncoder.adler32(Array("Wikipedia".utf8)) == 0x11E6_0398)
     // Recompute each chunk's CRC from the file bytes.
@@ -166,5 +166,31 @@ struct UnitTests {
     #expect(!OriginMiddleware.mismatch(host: "127.0.0.1:8188", origin: "http://127.0.0.1:8188"))
     #expect(!OriginMiddleware.mismatch(host: "comfy.example:8188", origin: "http://other.example"))
     #expect(!OriginMiddleware.mismatch(host: "localhost:8188", origin: "http://localhost"))
+  }
+}
+
+@Suite("PNG reading")
+struct PNGReadingTests {
+  @Test(
+    "compressed PNGs from another encoder decode to their pixels (fixed and dynamic Huffman)", needsFixtures)
+  func recordedPNGs() throws {
+    // The recorded server's SaveImage output: 64×64, EmptyImage red (0xFF0000) inverted → cyan.
+    let saved = try #require(ImageFiles.decodePNG(try Fixtures.read("exec/basic-output.png")))
+    #expect(saved.width == 64 && saved.height == 64)
+    #expect(Array(saved.rgb.prefix(6)) == [0, 255, 255, 0, 255, 255])
+    #expect(Set(saved.rgb.enumerated().map { $0.offset % 3 == 0 ? $0.element : 255 }) == [0, 255])
+    // The 64×64 upload of the API-node recordings (a gradient, per its execution_error tensor).
+    let example = try #require(ImageFiles.decodePNG(try Fixtures.read("api-nodes/example.png")))
+    #expect(example.width == 64 && example.height == 64)
+    #expect(Array(example.rgb.prefix(3)) == [0, 0, 128])
+    #expect(Array(example.rgb[(63 * 3)..<(64 * 3)]) == [255, 0, 128])
+  }
+
+  @Test("a corrupt stream is refused, not trusted")
+  func corrupt() {
+    #expect(Inflate.zlib([0x78, 0x9C, 0xFF, 0xFF, 0xFF], limit: 100) == nil)
+    #expect(
+      Inflate.zlib([0x78, 0x01, 0x01, 0x05, 0x00, 0xFA, 0xFF, 1, 2, 3, 4, 5], limit: 100) == [1, 2, 3, 4, 5])
+    #expect(Inflate.zlib([0x78, 0x01, 0x01, 0x05, 0x00, 0xFA, 0xFF, 1, 2, 3, 4, 5], limit: 4) == nil)
   }
 }

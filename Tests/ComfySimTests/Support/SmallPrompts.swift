@@ -66,8 +66,8 @@ enum SmallPrompts {
 }
 
 extension ImageFilesProbe {
-  /// The RGB pixels of a PNG the simulator wrote (stored zlib blocks), nil for other PNGs.
-  static func pixels(_ bytes: [UInt8]) -> [UInt8]? { ImageFiles.decodeSimplePNG(bytes)?.rgb }
+  /// The RGB pixels of a PNG, decoded by the simulator's own reader.
+  static func pixels(_ bytes: [UInt8]) -> [UInt8]? { ImageFiles.decodePNG(bytes)?.rgb }
 }
 
 /// Deletes a file; true when it was there.
