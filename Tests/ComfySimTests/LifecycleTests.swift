@@ -48,8 +48,12 @@ struct LifecycleTests {
     #expect(unlinkFile(root))
   }
 
-  @Test("a catalog that is not an object_info object is refused at init")
-  func badCatalog() {
-    #expect(throws: SimulatorError.self) { try ComfySimulator(.init(catalogJSON: ["not", "an", "object"])) }
+  @Test("a catalog that is not an object_info object is refused at init, leaving no folder behind")
+  func badCatalog() throws {
+    let root = "/tmp/comfysim-test-\(UInt32.random(in: 0...UInt32.max))"
+    #expect(throws: SimulatorError.self) {
+      try ComfySimulator(.init(catalogJSON: ["not", "an", "object"], dataFolder: root))
+    }
+    #expect(!FileIO.exists(root))
   }
 }

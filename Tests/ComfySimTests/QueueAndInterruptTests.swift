@@ -41,7 +41,7 @@ struct QueueAndInterruptTests {
 
     // A prompt id that is not running: ignored, still 200.
     #expect(try await sim.post("/interrupt", json: ["prompt_id": .string(small1)]).status == 200)
-    let meanwhile = await socket.drain(for: .milliseconds(100))
+    let meanwhile = await socket.collect(timeout: .seconds(3)) { $0.kind == "progress" }
     #expect(!meanwhile.contains { $0.kind == "execution_interrupted" })
     #expect(meanwhile.contains { $0.kind == "progress" })
 

@@ -69,7 +69,7 @@ struct ReconnectTests {
     }
     #expect(onlyValue(history)?["status"]?["status_str"] == "success")
     let second = try await sim.socket(clientID: "rc-after", hello: true)
-    let frames = await second.drain(for: .milliseconds(400))
+    let frames = await second.drain(for: .seconds(1))
     await second.close()
     #expect(kinds(frames) == ["status", "feature_flags"])
     #expect(frames.first?.data?["status"]?["exec_info"]?["queue_remaining"] == 0)
