@@ -73,7 +73,7 @@ public final class Session {
     // The editor takes the workflow over so changing a node does not copy all the others.
     var taken = Workflow()
     swap(&taken, &document.workflow)
-    var editor = WorkflowEditor(taken, label: label ?? currentSource)
+    var editor = WorkflowEditor(consume taken, label: label ?? currentSource)
     do {
       try body(&editor)
     } catch {
