@@ -6,7 +6,9 @@ import Glibc
 #endif
 
 let arguments = Array(CommandLine.arguments.dropFirst())
-let benchmarks: [String: ([String]) throws -> Void] = [:]
+let benchmarks: [String: ([String]) throws -> Void] = [
+  "catalog": catalogBenchmark
+]
 
 guard let name = arguments.first, let benchmark = benchmarks[name] else {
   print("usage: comfysh-bench NAME [ARGS]; names: \(benchmarks.keys.sorted().joined(separator: ", "))")

@@ -1,3 +1,4 @@
+import ComfySim
 import Shell
 
 #if canImport(Glibc)
@@ -22,12 +23,22 @@ enum Comfysh {
       TextSink.stdout.write(text + "\n")
     case .version:
       TextSink.stdout.write(version + "\n")
-    case .shell(let options):
+    case .shell(var options):
+      var simulator: ComfySimulator?
+      if options.useSimulator {
+        do {
+          simulator = try await SimulatorRunner.startForSession()
+          options.simulatorURL = simulator?.baseURL
+        } catch {
+          TextSink.stderr.write("comfysh: cannot start the simulator: \(error)\n")
+          exit(1)
+        }
+      }
       let status = await ShellRunner.run(options)
+      await simulator?.stop()
       exit(status)
-    case .simulator:
-      TextSink.stderr.write("comfysh sim: the simulator is not built into this version yet\n")
-      exit(2)
+    case .simulator(let options):
+      exit(await SimulatorRunner.serve(options))
     }
   }
 }

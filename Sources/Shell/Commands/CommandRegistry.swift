@@ -6,8 +6,8 @@ public enum CommandRegistry {
   public static let all: [any Command.Type] = [
     LoadCommand.self, SaveCommand.self, NewCommand.self, NodesCommand.self, ShowCommand.self, GetCommand.self,
     SetCommand.self, LinkCommand.self, UnlinkCommand.self, AddCommand.self, RmCommand.self, TitleCommand.self,
-    JSONCommand.self, DiffCommand.self, UndoCommand.self, RedoCommand.self,
-    KeyCommand.self,
+    JSONCommand.self, DiffCommand.self, UndoCommand.self, RedoCommand.self, ValidateCommand.self,
+    CatalogCommand.self, InfoCommand.self, KeyCommand.self,
     RecordCommand.self, SourceCommand.self, LetCommand.self, EchoCommand.self, HelpCommand.self,
     QuitCommand.self,
   ]

@@ -54,6 +54,12 @@ struct InteractiveLoop {
 
     session.console.print(banner)
     session.console.flush()
+    // Read the catalog while the user types, so Tab knows classes, inputs and choices.
+    let warmUp = Task { @MainActor in
+      _ = await session.catalog()
+      session.onChange?()
+    }
+    defer { warmUp.cancel() }
     while !session.quitRequested {
       guard let text = await readStatement(editor) else {
         // Ctrl-D on an empty line.
@@ -140,6 +146,19 @@ extension Session {
     var context = CompletionContext(workflow: workflow)
     context.variables = variables.keys.sorted()
     context.baseFolder = baseFolder
+    if let catalog = currentCatalog {
+      context.classNames = catalog.classes.map(\.name)
+      context.classInputs = { catalog[className: $0]?.inputs.map(\.name) }
+      context.classOutputs = { catalog.outputNames(of: $0) }
+      context.inputChoices = { className, input in
+        guard let spec = catalog[className: className]?.input(named: input) else { return nil }
+        switch spec.kind {
+        case .combo(let combo): return combo.names
+        case .boolean: return ["true", "false"]
+        default: return nil
+        }
+      }
+    }
     return context
   }
 

@@ -17,6 +17,7 @@ public enum ShellRunner {
     if options.insecureKey { session.keyRing.allowsInsecureTransport = true }
     let interpreter = Interpreter(session: session)
     interpreter.keepGoing = options.keepGoing
+    session.catalogPath = options.catalogPath
 
     if !options.noInit { await runInitScript(interpreter) }
 

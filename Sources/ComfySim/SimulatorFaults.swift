@@ -1,0 +1,35 @@
+/// Failures a test can switch on to see how a client copes. Route keys are paths without the
+/// `/api` prefix (`"/prompt"`, `"/history"`, `"/view"`, `"/ws"`); a path with a parameter is
+/// matched by its start (`"/history"` also covers `/history/{id}`).
+public struct SimulatorFaults: Sendable, Equatable {
+  /// Extra time before a route answers.
+  public var routeDelays: [String: Duration]
+  /// Routes whose next request gets `500` (text/plain, as aiohttp's error page); each entry is
+  /// used up by the request it fails.
+  public var failOnce: Set<String>
+  /// Each WebSocket opened while this is set is cut (TCP closed, no close frame) after the server
+  /// has sent it this many messages; 0 cuts it right after the upgrade.
+  public var dropWebSocketAfter: Int?
+  /// New TCP connections are closed as soon as they are accepted (a server that went away);
+  /// connections already open keep working.
+  public var refuseConnections: Bool
+  /// Extra time a node takes, by class type (`"KSampler"`) or node id (`"3"`); interruptible.
+  public var nodeDelays: [String: Duration]
+
+  public init(
+    routeDelays: [String: Duration] = [:], failOnce: Set<String> = [], dropWebSocketAfter: Int? = nil,
+    refuseConnections: Bool = false, nodeDelays: [String: Duration] = [:]
+  ) {
+    self.routeDelays = routeDelays
+    self.failOnce = failOnce
+    self.dropWebSocketAfter = dropWebSocketAfter
+    self.refuseConnections = refuseConnections
+    self.nodeDelays = nodeDelays
+  }
+
+  /// The key of `path` in a fault table, if any (exact, else the longest key `path` starts with).
+  func key<Value>(for path: String, in table: [String: Value]) -> String? {
+    if table[path] != nil { return path }
+    return table.keys.filter { path.hasPrefix($0 + "/") }.max { $0.count < $1.count }
+  }
+}

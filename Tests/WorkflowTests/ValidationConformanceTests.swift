@@ -1,0 +1,154 @@
+import Testing
+
+@testable import Workflow
+
+/// Replays every recorded POST /prompt against the validator with the recorded catalog and compares
+/// the answer with what the real ComfyUI 0.3.64 said. Fixture-based: skipped when the fixtures are absent.
+@Suite struct ValidationConformanceTests {
+  /// `example.png` had been uploaded (api-nodes/upload-image.json) before the API-node runs.
+  static let recordedInputFolder = ValidationHooks(inputFileExists: { $0 == "example.png" })
+
+  struct Recorded {
+    let name: String
+    let body: JSONValue
+    let status: Int
+    let response: JSONValue
+  }
+
+  static func exchanges(in relative: String) throws -> [Recorded] {
+    let value = try Fixtures.json(relative)
+    let list = value.arrayValue ?? [value]
+    return list.compactMap { exchange in
+      guard exchange["request"]?["method"] == "POST", exchange["request"]?["path"] == "/prompt",
+        let body = exchange["request"]?["body"],
+        let status = exchange["response"]?["status"]?.numberValue?.int64Value
+      else { return nil }
+      return Recorded(
+        name: relative, body: body, status: Int(status), response: exchange["response"]?["body"] ?? .null)
+    }
+  }
+
+  /// Compares the whole answer; an accepted one without the server's `prompt_id` and `number`.
+  static func expectSameAnswer(_ result: ValidationResult, _ recorded: Recorded) {
+    #expect(result.httpStatus == recorded.status, "\(recorded.name): status")
+    var expected = recorded.response.objectValue ?? [:]
+    expected.removeValue(forKey: "prompt_id")
+    expected.removeValue(forKey: "number")
+    let actual = result.responseJSON()
+    #expect(actual == .object(expected), "\(recorded.name):\n\(actual.serialized(.indented(1)))")
+  }
+
+  @Test func everyRecordedValidationCaseGetsTheServersAnswer() throws {
+    guard Fixtures.available, let catalog = CatalogFixtures.full else { return }
+    let index = try Fixtures.json("validation/index.json").arrayValue ?? []
+    #expect(index.count == 23)
+    var compared = 0
+    for entry in index {
+      guard let name = entry["case"]?.stringValue else { continue }
+      let file = try Fixtures.json("validation/\(name).json")
+      let request = file["request"]
+      switch name {
+      case "g-invalid-json-body":
+        // HTTP level: the body is not JSON, so aiohttp's request.json() raises and the server answers 500.
+        let raw = request?["body_raw"]?.stringValue ?? ""
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(raw) }
+        #expect(file["response"]?["status"] == 500)
+        continue
+      case "x-origin-mismatch-403", "x-origin-match-200":
+        // HTTP level: the Origin middleware, not validation (and not a POST /prompt).
+        continue
+      default:
+        break
+      }
+      let recorded = try #require(try Self.exchanges(in: "validation/\(name).json").first, "\(name)")
+      let result = PromptValidation.validateRequestBody(recorded.body, catalog: catalog)
+      // The verdict, the error type and the node error types on the same nodes, as index.json lists them.
+      #expect(result.httpStatus == entry["status"]?.numberValue?.int64Value.map { Int($0) }, "\(name)")
+      #expect(result.error?.type == entry["error_type"]?.stringValue, "\(name)")
+      if let types = entry["node_error_types"]?.arrayValue {
+        let actual = result.nodeErrors.values.flatMap { $0.errors.map(\.type) }
+        #expect(actual == types.compactMap(\.stringValue), "\(name)")
+      }
+      // Then everything else: messages, details, extra_info (tracebacks included), dependent outputs.
+      Self.expectSameAnswer(result, recorded)
+      compared += 1
+    }
+    #expect(compared == 20)
+  }
+
+  @Test func everyRecordedSubmissionElsewhereIsJudgedTheSame() throws {
+    guard Fixtures.available, let catalog = CatalogFixtures.full else { return }
+    var files = Fixtures.files(endingWith: ".post_prompt.json")
+    files += Fixtures.files(endingWith: ".http.json")
+    var compared = 0
+    for file in files where !file.hasPrefix("validation/") {
+      for recorded in try Self.exchanges(in: file) {
+        let result = PromptValidation.validateRequestBody(
+          recorded.body, catalog: catalog, hooks: Self.recordedInputFolder)
+        Self.expectSameAnswer(result, recorded)
+        compared += 1
+      }
+    }
+    // exec/ (14 with the runtime errors), api-nodes/ (3), ui-to-api/ (2), and the .http.json sequences.
+    #expect(compared >= 19)
+  }
+
+  @Test func theRuntimeErrorCasesAreAcceptedWithTheirOutputs() throws {
+    guard Fixtures.available, let catalog = CatalogFixtures.full else { return }
+    let v3Combo = try #require(
+      try Self.exchanges(in: "exec/runtime-error-v3-combo-value-not-validated.post_prompt.json").first)
+    let result = PromptValidation.validateRequestBody(v3Combo.body, catalog: catalog)
+    #expect(result.accepted)
+    #expect(result.outputsToExecute == ["4"])
+    let partial = try #require(
+      try Self.exchanges(in: "ui-to-api/edge-cases.submitted.post_prompt.json").first)
+    let edge = PromptValidation.validateRequestBody(partial.body, catalog: catalog)
+    #expect(edge.accepted)
+    #expect(edge.outputsToExecute == ["6", "10"])
+    #expect(edge.nodeErrors["8"]?.errors.map(\.type) == ["required_input_missing"])
+  }
+
+  @Test func theAcceptedIntCasesAreConvertedAsTheServerStoresThem() throws {
+    guard Fixtures.available, let catalog = CatalogFixtures.full else { return }
+    for (name, width) in [("q-float-for-INT", "8"), ("r-string-number-for-INT", "8")] {
+      let recorded = try #require(try Self.exchanges(in: "validation/\(name).json").first)
+      let result = PromptValidation.validateRequestBody(recorded.body, catalog: catalog)
+      #expect(result.accepted)
+      #expect(result.validatedPrompt?["1"]?["inputs"]?["width"] == .number(JSONNumber(uncheckedText: width)))
+    }
+  }
+
+  @Test func theDescriptionOfEachRejectionNamesTheFix() throws {
+    guard Fixtures.available, let catalog = CatalogFixtures.full else { return }
+    func describe(_ name: String) throws -> [String] {
+      let recorded = try #require(try Self.exchanges(in: "validation/\(name).json").first)
+      return PromptValidation.validateRequestBody(recorded.body, catalog: catalog).describeForUser(
+        catalog: catalog)
+    }
+    #expect(try describe("a-unknown-class_type").first?.contains("no node class NoSuchNode") == true)
+    #expect(
+      try describe("b-missing-required-input").last?.contains("width is missing (required INT, default 512)")
+        == true)
+    #expect(
+      try describe("c-link-to-nonexistent-node").last?.contains(
+        "image links to node 99, which is not in the workflow") == true)
+    #expect(try describe("c2-output-node-links-to-nonexistent-node").last?.contains("node 99") == true)
+    #expect(
+      try describe("d-wrong-type-string-for-INT").last?.contains(
+        "width takes a whole number (INT); \"wide\" is not one") == true)
+    #expect(try describe("e-value-out-of-range-max").last?.contains("allowed 1…16384") == true)
+    #expect(try describe("e2-value-out-of-range-min").last?.contains("smaller than the minimum 1") == true)
+    #expect(try describe("f-no-output-node").first?.contains("no output node") == true)
+    #expect(try describe("j-bad-linked-input-length").last?.contains("__value__") == true)
+    let mismatch = try describe("k-return-type-mismatch").last ?? ""
+    #expect(mismatch.contains("1.width wants INT but 2:0 gives IMAGE"), "\(mismatch)")
+    let choice = try describe("l-value-not-in-list-v1-combo").last ?? ""
+    #expect(choice.contains("\"bogus\" is not one of the 5 choices"), "\(choice)")
+    #expect(try describe("m-loadimage-missing-file").last?.contains("no input file no-such-file.png") == true)
+    let slot = try describe("n-output-slot-out-of-range").last ?? ""
+    #expect(
+      slot.contains("image links to output 5 of node 2 (EmptyImage), whose outputs are 0 IMAGE"), "\(slot)")
+    let partial = try describe("p-partial-one-output-ok-one-bad")
+    #expect(partial.first == "accepted, but output 9 will not run:", "\(partial)")
+  }
+}
