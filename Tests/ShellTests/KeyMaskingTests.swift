@@ -15,9 +15,9 @@ import Testing
   @Test func shortKeysShowNothingOfThemselves() {
     let masking = KeyMasking(secrets: [TestKeys.short, "abcdefgh"])
     #expect(masking.apply("a=\(TestKeys.short); b=abcdefgh.") == "a=••••; b=••••.")
-    // Under 32 characters nothing shows; from 32 on, 16 characters at most (half or less).
-    #expect(KeyMask.mask(String(repeating: "x", count: 31)) == "••••")
-    #expect(KeyMask.mask("comfyui-0123456789abcdef01234567") == "comfyui-0123…4567")
+    // Under 24 characters nothing shows, so at least 8 characters of a key always stay hidden.
+    #expect(KeyMask.mask(String(repeating: "x", count: 23)) == "••••")
+    #expect(KeyMask.mask("comfyui-0123456789abcdef") == "comfyui-0123…cdef")
   }
 
   @Test func secretsShorterThanAKeyAreNotMasked() {

@@ -74,10 +74,10 @@ public final class Recorder {
 }
 
 /// How keys are shown: the first 12 and last 4 characters, e.g. `comfyui-87d0…c1f2`. A key shorter
-/// than 32 characters shows nothing (`••••`), so that at least half of any key stays hidden.
+/// than 24 characters shows nothing (`••••`), so that at least 8 characters of any key stay hidden.
 public enum KeyMask {
   public static func mask(_ key: String) -> String {
-    guard key.count >= 32 else { return String(repeating: "•", count: 4) }
+    guard key.count >= 24 else { return String(repeating: "•", count: 4) }
     return String(key.prefix(12)) + "…" + String(key.suffix(4))
   }
 }
