@@ -8,7 +8,7 @@ import Glibc
 /// `queue`).
 ///
 /// `Console` runs every line through `apply`, so it must be cheap when there is nothing to mask: one
-/// `memmem` per known secret and one for `comfyui-`, on the string's own UTF-8 storage.
+/// `memchr`/`memcmp` scan per known secret and one for `comfyui-`, on the string's own UTF-8 storage.
 public struct KeyMasking: Sendable {
   /// Longest first, so a secret that contains another is masked as itself.
   private let secrets: [[UInt8]]
