@@ -84,13 +84,20 @@ wait_joined() {  # wait_joined NAME TEXT: TEXT shows, wrapped lines joined (long
   return 1
 }
 
+ready() {  # ready NAME: an empty prompt is up (typing earlier is echoed by the terminal first)
+  at_cursor "$1" "comfy> " || { echo "ready: no empty prompt on $1" >&2; return 1; }
+}
+
 mode_is() { [ "$(stat -c %a "$1")" = "$2" ] || { echo "mode_is: $1 has mode $(stat -c %a "$1"), not $2" >&2; return 1; }; }
 
-# comfysh without any key in its environment, in a clean config.
-tmux_start k1 "cd $work && env -u NO_COLOR -u COMFY_API_KEY -u COMFYSH_INSECURE_KEY TERM=xterm-256color $bin --no-init"
+# comfysh without any key in its environment, in a clean config. An empty catalog keeps the
+# start-up catalog warning from being drawn above the prompt while the test types.
+echo '{}' > "$work/catalog.json"
+tmux_start k1 "cd $work && env -u NO_COLOR -u COMFY_API_KEY -u COMFYSH_INSECURE_KEY TERM=xterm-256color $bin --no-init --catalog catalog.json"
 check "prompt" tmux_wait_for k1 "comfy>"
 
 # 1. `key add work` asks at a hidden prompt; what is typed never shows.
+ready k1 || failures=$((failures + 1))
 tmux_type k1 "key add work"; tmux_keys k1 Enter
 check "hidden prompt" tmux_wait_for k1 "key for work (typing is hidden):"
 tmux_type k1 "$key"
@@ -101,14 +108,18 @@ check "the key was added, masked" wait_line k1 'added key work \(comfyui-7e57…
 check "the key did not show after Enter" never_shown k1 "$key_fragment"
 
 # 2. `key list` shows it masked; `key use` selects it.
+ready k1 || failures=$((failures + 1))
 tmux_type k1 "key list"; tmux_keys k1 Enter
 check "key list shows the key masked" wait_line k1 '  work  comfyui-7e57…c0de  store'
+ready k1 || failures=$((failures + 1))
 tmux_type k1 "key use work"; tmux_keys k1 Enter
 check "key use" wait_line k1 'using key work'
+ready k1 || failures=$((failures + 1))
 tmux_type k1 "key list"; tmux_keys k1 Enter
 check "key list marks the key in use" wait_line k1 'in use: work'
 
 # 3. A key typed on the command line is refused, masked in the error, and kept out of history.
+ready k1 || failures=$((failures + 1))
 tmux_type k1 "key add ci $other"; tmux_keys k1 Enter
 check "a key on the command line is refused" tmux_wait_for k1 "a key is never typed on the command line"
 check "the error does not quote the key" error_without k1 "error: a key is never typed" "$other_fragment"
@@ -117,16 +128,19 @@ check "Up skips the refused line" at_cursor k1 "comfy> key list"
 tmux_keys k1 C-u
 
 # 4. Ctrl-C at the hidden prompt cancels, and the terminal echoes again afterwards.
+ready k1 || failures=$((failures + 1))
 tmux_type k1 "key add ci"; tmux_keys k1 Enter
 check "hidden prompt again" tmux_wait_for k1 "key for ci (typing is hidden):"
 tmux_type k1 "comfyui-abandoned"; tmux_keys k1 C-c
 check "Ctrl-C cancels" tmux_wait_for k1 "error: cancelled: no key was stored"
 check "the abandoned key did not show" never_shown k1 "abandoned"
+ready k1 || failures=$((failures + 1))
 tmux_type k1 "echo echo-is-back"
 check "typing shows again at the prompt" at_cursor k1 "comfy> echo echo-is-back"
 tmux_keys k1 Enter
 check "and the shell still runs commands" wait_line k1 "echo-is-back"
 
+ready k1 || failures=$((failures + 1))
 tmux_type k1 "quit"; tmux_keys k1 Enter
 check "quit" tmux_wait_exit k1
 check "the key never showed in the whole session" never_shown k1 "$key_fragment"
