@@ -124,6 +124,13 @@ public final class Console {
     let line = masking.apply(line)
     appendToCaptures(plain.map(masking.apply) ?? style.strip(line))
     if muted { return }
+    // Interactive: warnings can come from background work (the catalog warm-up) while a line is being
+    // edited, so they go through the editor, which puts them above the prompt and redraws it.
+    if toError, let printAbove {
+      out.flush()
+      printAbove(line)
+      return
+    }
     if toError {
       out.flush()
       err.write(line + "\n")
