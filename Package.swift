@@ -11,10 +11,10 @@ let package = Package(
   name: "comfysh",
   platforms: [.macOS(.v15)],
   products: [
-    .executable(name: "comfysh", targets: ["comfysh"])
+    .executable(name: "comfysh", targets: ["comfysh"]),
+    .library(name: "LineEditor", targets: ["LineEditor"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
     .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
     .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
@@ -25,11 +25,7 @@ let package = Package(
   targets: [
     .executableTarget(
       name: "comfysh",
-      dependencies: [
-        "Shell",
-        "ComfySim",
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
-      ],
+      dependencies: ["Shell", "ComfySim"],
       swiftSettings: strictSettings
     ),
     .executableTarget(
@@ -85,6 +81,7 @@ let package = Package(
       dependencies: ["ComfyClient", "ComfySim", "Workflow"],
       swiftSettings: strictSettings
     ),
+    .testTarget(name: "EndToEndTests", dependencies: ["Workflow"], swiftSettings: strictSettings),
     .testTarget(
       name: "ShellTests",
       dependencies: ["Shell", "ComfySim", "Workflow"],

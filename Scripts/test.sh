@@ -11,7 +11,7 @@ fi
 swift build --build-tests
 swift test --skip-build
 
-for check in Scripts/terminal-test.sh Scripts/check-python-client.sh Scripts/check-transcripts.sh; do
+for check in Scripts/terminal-test.sh Scripts/terminal-keys-test.sh Scripts/check-python-client.sh Scripts/check-transcripts.sh; do
   if [ -x "$check" ]; then
     echo "== $check"
     "$check"

@@ -7,7 +7,8 @@ import Glibc
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 let benchmarks: [String: ([String]) throws -> Void] = [
-  "ws-decode": wsDecodeBenchmark
+  "catalog": catalogBenchmark,
+  "ws-decode": wsDecodeBenchmark,
 ]
 
 guard let name = arguments.first, let benchmark = benchmarks[name] else {

@@ -5,17 +5,12 @@ public enum Secrets {
   /// The keys of `extra_data` (and node inputs) that hold credentials.
   public static let sensitiveNames: Set<String> = ["api_key_comfy_org", "auth_token_comfy_org"]
 
-  /// A key shown safely: its prefix (`comfyui-`), the first and last 4 characters of the secret part;
-  /// a short secret shows nothing of itself.
+  /// A key shown safely, as everywhere in comfysh: its first 12 and last 4 characters
+  /// (`comfyui-87d0…c1f2`); a key shorter than 24 characters shows nothing (`••••`), so at least 8
+  /// characters of any key stay hidden.
   public static func mask(_ key: String) -> String {
-    var prefix = ""
-    var secret = Substring(key)
-    if let dash = key.firstIndex(of: "-"), key.distance(from: key.startIndex, to: dash) <= 10 {
-      prefix = String(key[...dash])
-      secret = key[key.index(after: dash)...]
-    }
-    guard secret.count >= 12 else { return prefix + "…" }
-    return prefix + secret.prefix(4) + "…" + secret.suffix(4)
+    guard key.count >= 24 else { return String(repeating: "•", count: 4) }
+    return String(key.prefix(12)) + "…" + String(key.suffix(4))
   }
 
   /// True for a member name that holds a credential (`api_key_comfy_org`, `X-API-KEY`, `auth_token`…).
@@ -71,7 +66,7 @@ public enum Secrets {
       output += rest[..<range.lowerBound]
       let tail = rest[range.upperBound...]
       let body = tail.prefix { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }
-      if body.count >= 6 && !body.contains("…") {
+      if body.count >= 6 {
         output += mask("comfyui-" + body)
       } else {
         output += "comfyui-" + body

@@ -66,6 +66,12 @@ public final class ComfySimulator: Sendable {
     executor = Executor(environment: environment)
   }
 
+  /// A simulator that was never started still owns its temporary folder: delete it.
+  deinit {
+    let unused = runtime.withLock { $0.server == nil && !$0.stopped }
+    if unused && environment.ownsFolder { Paths.removeTree(environment.folders.root) }
+  }
+
   /// Starts listening and the queue worker; returns once the port is bound.
   public func start() async throws {
     let alreadyStarted = runtime.withLock { $0.server != nil || $0.stopped }

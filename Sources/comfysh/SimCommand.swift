@@ -1,62 +1,52 @@
-import ArgumentParser
 import ComfySim
 import Dispatch
+import Shell
 import Workflow
 
 #if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
 #endif
 
-/// `comfysh sim`: the ComfyUI simulator on loopback, for curl, Python or a second comfysh.
-struct SimCommand: AsyncParsableCommand {
-  static let configuration = CommandConfiguration(
-    commandName: "sim",
-    abstract: "Serve the ComfyUI 0.3.64 simulator on 127.0.0.1 until interrupted.",
-    discussion: """
-      The simulator speaks ComfyUI's HTTP and WebSocket protocol (prompt, queue, history, view, \
-      upload, object_info, progress, caching, interrupt) and makes small stand-in images. \
-      See Docs/simulator.md.
-      """)
-
-  @Option(help: "The port to listen on (0 picks a free one).")
-  var port: Int = 8188
-
-  @Option(help: "An /object_info JSON file to use as the node catalog instead of the built-in one.")
-  var catalog: String?
-
-  @Option(help: "The folder for input/, output/ and temp/ (default: a temporary folder, deleted on exit).")
-  var data: String?
-
-  @Option(name: .customLong("step-delay"), help: "Milliseconds of simulated work per progress step.")
-  var stepDelay: Int = 0
-
-  func validate() throws {
-    guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
-    guard stepDelay >= 0 else { throw ValidationError("--step-delay must not be negative") }
-  }
-
-  func run() async throws {
+/// `comfysh sim` and `--sim`: the ComfyUI simulator on loopback.
+enum SimulatorRunner {
+  /// `comfysh sim`: serves until SIGINT or SIGTERM, for curl, Python or a second comfysh.
+  static func serve(_ options: SimulatorOptions) async -> Int32 {
     var configuration = SimulatorConfiguration(
-      port: port, dataFolder: data, stepDelay: .milliseconds(stepDelay))
-    if let catalog {
+      port: options.port, dataFolder: options.dataFolder,
+      stepDelay: .milliseconds(options.stepDelayMilliseconds))
+    if let path = options.catalogPath {
       do {
-        configuration.catalogJSON = try JSONValue.parse(bytes: FileIO.read(catalog))
+        configuration.catalogJSON = try JSONValue.parse(bytes: FileIO.read(path))
       } catch let error as FileError {
-        throw ValidationError("cannot read --catalog \(catalog): \(error.reason)")
+        return fail("cannot read --catalog \(path): \(error.reason)")
       } catch {
-        throw ValidationError("--catalog \(catalog) is not JSON: \(error)")
+        return fail("--catalog \(path) is not JSON: \(error)")
       }
     }
-    let simulator = try ComfySimulator(configuration)
+    do {
+      let simulator = try ComfySimulator(configuration)
+      try await simulator.start()
+      TextSink.stdout.write(
+        "comfysh sim · ComfyUI 0.3.64 simulator at \(simulator.baseURL) · data \(simulator.dataFolder)\n")
+      await waitForTermination()
+      await simulator.stop()
+      return 0
+    } catch {
+      return fail(
+        "cannot start the simulator on port \(options.port): \(error) (is the port taken? try --port 0)")
+    }
+  }
+
+  /// `--sim`: starts a simulator on an ephemeral loopback port for this session.
+  static func startForSession() async throws -> ComfySimulator {
+    let simulator = try ComfySimulator(SimulatorConfiguration(port: 0, stepDelay: .milliseconds(20)))
     try await simulator.start()
-    print("comfysh sim · ComfyUI 0.3.64 simulator at \(simulator.baseURL) · data \(simulator.dataFolder)")
-    fflush(nil)
-    await Self.waitForTermination()
-    await simulator.stop()
+    return simulator
+  }
+
+  private static func fail(_ message: String) -> Int32 {
+    TextSink.stderr.write("comfysh sim: \(message)\n")
+    return 1
   }
 
   /// Returns at the first SIGINT or SIGTERM.

@@ -22,16 +22,16 @@ import Testing
 
   @Test func keysAreMasked() {
     #expect(Secrets.mask("comfyui-87d0aaaabbbbccccddddeeeeffffc1f2") == "comfyui-87d0…c1f2")
-    #expect(Secrets.mask("comfyui-FAKEKEY") == "comfyui-…")
-    #expect(Secrets.mask("short") == "…")
-    #expect(Secrets.mask("abcdefghijklmnopqrstuvwxyz") == "abcd…wxyz")
+    #expect(Secrets.mask("comfyui-FAKEKEY") == "••••")
+    #expect(Secrets.mask("short") == "••••")
+    #expect(Secrets.mask("abcdefghijklmnopqrstuvwxyz") == "abcdefghijkl…wxyz")
     let text = "X-API-KEY: comfyui-87d0aaaabbbbccccddddeeeeffffc1f2 sent"
     #expect(Secrets.maskText(text) == "X-API-KEY: comfyui-87d0…c1f2 sent")
     #expect(Secrets.maskText(Secrets.maskText(text)) == Secrets.maskText(text))
-    #expect(Secrets.maskText("my key is hunter2hunter2", known: ["hunter2hunter2"]) == "my key is hunt…ter2")
+    #expect(Secrets.maskText("my key is hunter2hunter2", known: ["hunter2hunter2"]) == "my key is ••••")
     let masked = Secrets.masked(
       ["extra_data": ["api_key_comfy_org": "sk-abcdefghijklmnopqrstuvwxyz", "client_id": "c"], "note": "ok"])
-    #expect(masked["extra_data"]?["api_key_comfy_org"] == "sk-abcd…wxyz")
+    #expect(masked["extra_data"]?["api_key_comfy_org"] == "sk-abcdefghi…wxyz")
     #expect(masked["extra_data"]?["client_id"] == "c" && masked["note"] == "ok")
   }
 

@@ -72,12 +72,11 @@ import Testing
     #expect(error.contains("link 3.images NODE:SLOT") || error.contains("set 3.images"))
     #expect(error.contains("nothing was queued and the workflow is unchanged"))
     #expect(h.session.server.lastPromptID == nil)
-    // An unknown class is a prompt-level error.
-    _ = await h.ok("add NoSuchNode as 9")
-    _ = await h.ok("undo; undo")
-    _ = await h.ok("add NoSuchNode as 9")
+    // An unknown class is a prompt-level error (the catalog would refuse `add`; a file can carry one).
+    _ = h.write("unknown.json", #"{"9": {"inputs": {}, "class_type": "NoSuchNode"}}"#)
+    _ = await h.ok("load unknown.json")
     let unknown = await h.fails("run")
-    #expect(unknown.contains("NoSuchNode"), "\(unknown)")
+    #expect(unknown.contains("Cannot execute because node NoSuchNode does not exist"), "\(unknown)")
     await h.close()
   }
 

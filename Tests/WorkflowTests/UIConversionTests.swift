@@ -30,6 +30,63 @@ func num(_ text: String) -> JSONValue { .number(JSONNumber(uncheckedText: text))
     #expect(Array(result.nodeErrors.keys) == ["8"])
   }
 
+  /// Fixture-based (catalog): ComfyUI's default text-to-image graph converts to the well-known export,
+  /// widget values first in catalog order, then links; the seed's "randomize" stays in the UI.
+  @Test func theDefaultGraphConvertsToTheFamiliarExport() throws {
+    guard Fixtures.available, let catalog = CatalogFixtures.full else { return }
+    let ui = Self.ui(
+      nodes: [
+        Self.node(
+          3, "KSampler",
+          inputs: [
+            Self.input("model", "MODEL", link: 1), Self.input("positive", "CONDITIONING", link: 4),
+            Self.input("negative", "CONDITIONING", link: 6), Self.input("latent_image", "LATENT", link: 2),
+          ], outputs: [Self.output("LATENT", links: [7])],
+          widgets: [156_680_208_700_286, "randomize", 20, 8, "euler", "normal", 1]),
+        Self.node(
+          4, "CheckpointLoaderSimple",
+          outputs: [
+            Self.output("MODEL", links: [1]), Self.output("CLIP", links: [3, 5]),
+            Self.output("VAE", links: [8]),
+          ],
+          widgets: ["v1-5-pruned-emaonly.safetensors"]),
+        Self.node(
+          5, "EmptyLatentImage", outputs: [Self.output("LATENT", links: [2])], widgets: [512, 512, 1]),
+        Self.node(
+          6, "CLIPTextEncode", inputs: [Self.input("clip", "CLIP", link: 3)],
+          outputs: [Self.output("CONDITIONING", links: [4])], widgets: ["beautiful scenery"]),
+        Self.node(
+          7, "CLIPTextEncode", inputs: [Self.input("clip", "CLIP", link: 5)],
+          outputs: [Self.output("CONDITIONING", links: [6])], widgets: ["text, watermark"]),
+        Self.node(
+          8, "VAEDecode",
+          inputs: [Self.input("samples", "LATENT", link: 7), Self.input("vae", "VAE", link: 8)],
+          outputs: [Self.output("IMAGE", links: [9])]),
+        Self.node(
+          9, "SaveImage", inputs: [Self.input("images", "IMAGE", link: 9)], widgets: ["ComfyUI", ""]),
+      ],
+      links: [
+        Self.link(1, 4, 0, 3, 0, "MODEL"), Self.link(2, 5, 0, 3, 3, "LATENT"),
+        Self.link(3, 4, 1, 6, 0, "CLIP"),
+        Self.link(4, 6, 0, 3, 1, "CONDITIONING"), Self.link(5, 4, 1, 7, 0, "CLIP"),
+        Self.link(6, 7, 0, 3, 2, "CONDITIONING"), Self.link(7, 3, 0, 8, 0, "LATENT"),
+        Self.link(8, 4, 2, 8, 1, "VAE"),
+        Self.link(9, 8, 0, 9, 0, "IMAGE"),
+      ])
+    let workflow = try convertUIWorkflow(ui, catalog: catalog, options: Self.fixedOptions)
+    let expected = try JSONValue.parse(
+      #"""
+      {"3":{"inputs":{"seed":156680208700286,"steps":20,"cfg":8,"sampler_name":"euler","scheduler":"normal","denoise":1,"model":["4",0],"positive":["6",0],"negative":["7",0],"latent_image":["5",0]},"class_type":"KSampler","_meta":{"title":"KSampler"}},
+       "4":{"inputs":{"ckpt_name":"v1-5-pruned-emaonly.safetensors"},"class_type":"CheckpointLoaderSimple","_meta":{"title":"Load Checkpoint"}},
+       "5":{"inputs":{"width":512,"height":512,"batch_size":1},"class_type":"EmptyLatentImage","_meta":{"title":"Empty Latent Image"}},
+       "6":{"inputs":{"text":"beautiful scenery","clip":["4",1]},"class_type":"CLIPTextEncode","_meta":{"title":"CLIP Text Encode (Prompt)"}},
+       "7":{"inputs":{"text":"text, watermark","clip":["4",1]},"class_type":"CLIPTextEncode","_meta":{"title":"CLIP Text Encode (Prompt)"}},
+       "8":{"inputs":{"samples":["3",0],"vae":["4",2]},"class_type":"VAEDecode","_meta":{"title":"VAE Decode"}},
+       "9":{"inputs":{"filename_prefix":"ComfyUI","images":["8",0]},"class_type":"SaveImage","_meta":{"title":"Save Image"}}}
+      """#)
+    #expect(workflow.json.serialized() == expected.serialized())
+  }
+
   static func ui(nodes: [JSONValue], links: [JSONValue] = []) -> JSONValue {
     [
       "last_node_id": 99, "last_link_id": 99, "nodes": .array(nodes), "links": .array(links),

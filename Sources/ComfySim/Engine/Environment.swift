@@ -99,13 +99,7 @@ final class SimEnvironment: Sendable {
   private let keys = Mutex<[String]>([])
 
   init(configuration: SimulatorConfiguration) throws {
-    if let folder = configuration.dataFolder {
-      folders = try SimFolders(root: folder)
-      ownsFolder = false
-    } else {
-      folders = try SimFolders(root: try Paths.makeTemporaryFolder(prefix: "comfysim"))
-      ownsFolder = true
-    }
+    // The catalog first: a bad one must not leave a data folder behind.
     if let document = configuration.catalogJSON {
       guard case .object(let object) = document else {
         throw SimulatorError(
@@ -118,6 +112,13 @@ final class SimEnvironment: Sendable {
       catalog = SimCatalog(objectInfo: BuiltinCatalog.objectInfo(inputFiles: []))
     }
     validator = try makeValidator(objectInfo: customObjectInfo ?? BuiltinCatalog.objectInfo(inputFiles: []))
+    if let folder = configuration.dataFolder {
+      folders = try SimFolders(root: folder)
+      ownsFolder = false
+    } else {
+      folders = try SimFolders(root: try Paths.makeTemporaryFolder(prefix: "comfysim"))
+      ownsFolder = true
+    }
     hub = Hub()
     queue = PromptQueue(hub: hub)
     stepDelay = configuration.stepDelay

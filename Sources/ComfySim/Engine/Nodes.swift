@@ -244,7 +244,7 @@ struct NodeCall {
     var hasher = Hasher()
     hasher.combine(bytes)
     let pixels: SimImage.Pixels =
-      ImageFiles.decodeSimplePNG(bytes).map { .bitmap(width: $0.width, height: $0.height, rgb: $0.rgb) }
+      ImageFiles.decodePNG(bytes).map { .bitmap(width: $0.width, height: $0.height, rgb: $0.rgb) }
       ?? .pattern(UInt64(bitPattern: Int64(hasher.finalize())))
     let image = SimImage(width: size.width, height: size.height, pixels: pixels)
     return NodeResult(outputs: [.images([image]), .mask(width: size.width, height: size.height, batch: 1)])

@@ -1,7 +1,7 @@
 import Workflow
 
 /// Just enough image-file reading for LoadImage: the size of PNG, JPEG, GIF and BMP files, and the
-/// pixels of PNGs whose data is stored uncompressed (the simulator's own outputs).
+/// pixels of PNGs (other formats get a stand-in picture of the right size).
 enum ImageFiles {
   static func dimensions(of bytes: [UInt8]) -> (width: Int, height: Int)? {
     if let size = PNGEncoder.dimensions(of: bytes) { return size }
@@ -42,24 +42,29 @@ enum ImageFiles {
     return nil
   }
 
-  /// Pixels of an 8-bit RGB/RGBA, non-interlaced PNG whose zlib data uses only stored blocks;
-  /// nil for anything else (the caller then draws a stand-in).
-  static func decodeSimplePNG(_ bytes: [UInt8]) -> (width: Int, height: Int, rgb: [UInt8])? {
+  /// Pixels of a non-interlaced PNG with 8 or 16 bits per sample (grey, grey+alpha, RGB, RGBA or
+  /// palette), as 8-bit RGB; nil for anything else (LoadImage then draws a stand-in).
+  static func decodePNG(_ bytes: [UInt8]) -> (width: Int, height: Int, rgb: [UInt8])? {
     guard let chunks = try? PNGChunks.read(bytes), let header = chunks.first, header.type == "IHDR",
       header.data.count == 13
     else { return nil }
     let width = Int(PNGEncoder.readUInt32(header.data, 0))
     let height = Int(PNGEncoder.readUInt32(header.data, 4))
-    let depth = header.data[8]
+    let depth = Int(header.data[8])
     let colour = header.data[9]
-    guard depth == 8, colour == 2 || colour == 6, header.data[12] == 0, width > 0, height > 0,
-      width * height <= 16_777_216
+    let channelsByColour: [UInt8: Int] = [0: 1, 2: 3, 3: 1, 4: 2, 6: 4]
+    guard let channels = channelsByColour[colour], depth == 8 || (depth == 16 && colour != 3),
+      header.data[12] == 0, width > 0, height > 0, width * height <= 16_777_216
     else { return nil }
+    let palette = chunks.first { $0.type == "PLTE" }?.data ?? []
+    if colour == 3 && palette.isEmpty { return nil }
+    let pixelBytes = channels * depth / 8
+    let stride = width * pixelBytes
     let stream = chunks.filter { $0.type == "IDAT" }.flatMap(\.data)
-    guard let raw = inflateStored(stream) else { return nil }
-    let channels = colour == 6 ? 4 : 3
-    let stride = width * channels
-    guard raw.count >= (stride + 1) * height else { return nil }
+    guard let raw = Inflate.zlib(stream, limit: (stride + 1) * height), raw.count >= (stride + 1) * height
+    else {
+      return nil
+    }
     var previous = [UInt8](repeating: 0, count: stride)
     var rgb = [UInt8]()
     rgb.reserveCapacity(width * height * 3)
@@ -68,9 +73,9 @@ enum ImageFiles {
       let filter = raw[offset]
       var row = Array(raw[(offset + 1)..<(offset + 1 + stride)])
       for x in 0..<stride {
-        let left = x >= channels ? Int(row[x - channels]) : 0
+        let left = x >= pixelBytes ? Int(row[x - pixelBytes]) : 0
         let up = Int(previous[x])
-        let upLeft = x >= channels ? Int(previous[x - channels]) : 0
+        let upLeft = x >= pixelBytes ? Int(previous[x - pixelBytes]) : 0
         let predictor: Int
         switch filter {
         case 0: predictor = 0
@@ -86,30 +91,23 @@ enum ImageFiles {
         row[x] = row[x] &+ UInt8(predictor & 0xFF)
       }
       for x in 0..<width {
-        rgb.append(row[x * channels])
-        rgb.append(row[x * channels + 1])
-        rgb.append(row[x * channels + 2])
+        // The first byte of each sample is its high byte, for 16-bit samples too.
+        func sample(_ channel: Int) -> UInt8 { row[x * pixelBytes + channel * depth / 8] }
+        switch colour {
+        case 0, 4:
+          let grey = sample(0)
+          rgb += [grey, grey, grey]
+        case 3:
+          let entry = Int(sample(0)) * 3
+          guard entry + 2 < palette.count else { return nil }
+          rgb += palette[entry...(entry + 2)]
+        default:
+          rgb += [sample(0), sample(1), sample(2)]
+        }
       }
       previous = row
       offset += stride + 1
     }
     return (width, height, rgb)
-  }
-
-  /// The payload of a zlib stream made only of stored deflate blocks.
-  private static func inflateStored(_ stream: [UInt8]) -> [UInt8]? {
-    guard stream.count >= 2, stream[0] & 0x0F == 8 else { return nil }
-    var out: [UInt8] = []
-    var i = 2
-    while i < stream.count {
-      let header = stream[i]
-      guard header & 0x06 == 0, i + 5 <= stream.count else { return nil }  // BTYPE 00 only
-      let length = Int(stream[i + 1]) | Int(stream[i + 2]) << 8
-      guard i + 5 + length <= stream.count else { return nil }
-      out += stream[(i + 5)..<(i + 5 + length)]
-      i += 5 + length
-      if header & 1 == 1 { return out }
-    }
-    return nil
   }
 }

@@ -6,10 +6,10 @@ public enum CommandRegistry {
   public static let all: [any Command.Type] = [
     LoadCommand.self, SaveCommand.self, NewCommand.self, NodesCommand.self, ShowCommand.self, GetCommand.self,
     SetCommand.self, LinkCommand.self, UnlinkCommand.self, AddCommand.self, RmCommand.self, TitleCommand.self,
-    JSONCommand.self, DiffCommand.self, UndoCommand.self, RedoCommand.self,
-    ServerCommand.self, QueueCommand.self, HistoryCommand.self, InterruptCommand.self, CancelCommand.self,
-    UploadCommand.self, OutputsCommand.self, DownloadCommand.self, RunCommand.self, WatchCommand.self,
-    SeedCommand.self, PayloadCommand.self,
+    JSONCommand.self, DiffCommand.self, UndoCommand.self, RedoCommand.self, ValidateCommand.self,
+    CatalogCommand.self, InfoCommand.self, ServerCommand.self, QueueCommand.self, HistoryCommand.self,
+    InterruptCommand.self, CancelCommand.self, UploadCommand.self, OutputsCommand.self, DownloadCommand.self,
+    KeyCommand.self, RunCommand.self, WatchCommand.self, SeedCommand.self, PayloadCommand.self,
     RecordCommand.self, SourceCommand.self, LetCommand.self, EchoCommand.self, HelpCommand.self,
     QuitCommand.self,
   ]

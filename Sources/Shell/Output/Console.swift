@@ -20,6 +20,9 @@ public final class Console {
   public var muted = false
   private var out: TextSink
   private var err: TextSink
+  /// Replaces known keys (and `comfyui-…` key-shaped text) by their masked form in every line written
+  /// or captured; the session keeps it up to date.
+  public var masking = KeyMasking()
 
   public init(jsonMode: Bool = false, style: Style = .plain, out: TextSink = .stdout, err: TextSink = .stderr)
   {
@@ -64,6 +67,15 @@ public final class Console {
     }
   }
 
+  /// `note: …` on stderr (an object with `"type": "note"` in `--json` mode): worth knowing, not wrong.
+  public func note(_ message: String) {
+    if jsonMode {
+      write(JSONValue.object(["type": "note", "message": .string(message)]).serialized(), toError: false)
+    } else {
+      write(style.dim("note: ") + message, toError: true, plain: "note: " + message)
+    }
+  }
+
   /// A failed command's message on stderr; `location` is `FILE:LINE` in scripts.
   public func error(_ message: String, location: String? = nil) {
     let prefix = location.map { "\($0): " } ?? "error: "
@@ -78,6 +90,7 @@ public final class Console {
 
   /// Text that arrives on its own (a finished prompt, progress); goes above the prompt when one is shown.
   public func notice(_ line: String) {
+    let line = masking.apply(line)
     if let printAbove, !muted {
       printAbove(line)
       appendToCaptures(style.strip(line))
@@ -108,8 +121,16 @@ public final class Console {
   }
 
   private func write(_ line: String, toError: Bool, plain: String? = nil) {
-    appendToCaptures(plain ?? style.strip(line))
+    let line = masking.apply(line)
+    appendToCaptures(plain.map(masking.apply) ?? style.strip(line))
     if muted { return }
+    // Interactive: warnings can come from background work (the catalog warm-up) while a line is being
+    // edited, so they go through the editor, which puts them above the prompt and redraws it.
+    if toError, let printAbove {
+      out.flush()
+      printAbove(line)
+      return
+    }
     if toError {
       out.flush()
       err.write(line + "\n")

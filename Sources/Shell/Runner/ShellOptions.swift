@@ -1,5 +1,5 @@
 /// Everything the command line decides about a session (DESIGN §2).
-public struct ShellOptions: Sendable {
+public struct ShellOptions: Sendable, Equatable {
   /// A workflow to load (`.json`, `.png`) or a script to run (anything else).
   public var file: String?
   /// `-c 'CMD; CMD'`.
@@ -8,6 +8,10 @@ public struct ShellOptions: Sendable {
   public var server: String?
   /// The address of an in-process simulator started by `--sim`.
   public var simulatorURL: String?
+  /// `--sim`: start the built-in simulator and use it.
+  public var useSimulator = false
+  /// `--insecure-key`: no warning when a key goes over plain http to a host that is not loopback.
+  public var insecureKey = false
   public var catalogPath: String?
   public var recordPath: String?
   public var keepGoing = false

@@ -14,8 +14,10 @@ public enum ShellRunner {
       stdinIsTerminal && options.commands == nil && (options.file == nil || options.fileIsWorkflow)
     let console = Console(jsonMode: options.json, style: Style.detect(noColorFlag: options.noColor))
     let session = Session(console: console, isInteractive: interactive)
+    if options.insecureKey { session.keyRing.allowsInsecureTransport = true }
     let interpreter = Interpreter(session: session)
     interpreter.keepGoing = options.keepGoing
+    session.catalogPath = options.catalogPath
     do {
       try session.server.configure(server: options.server, simulatorURL: options.simulatorURL)
     } catch {

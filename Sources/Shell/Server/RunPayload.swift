@@ -4,10 +4,10 @@ import Workflow
 extension Session {
   /// The exact POST /prompt body for `prompt`: `client_id`, `prompt`, `extra_data` (the API key,
   /// and `extra_pnginfo.workflow` when the workflow came with its UI form), and `front`.
-  func promptBody(for prompt: Workflow, front: Bool) -> JSONObject {
+  func promptBody(for prompt: Workflow, front: Bool) throws -> JSONObject {
     var body: JSONObject = ["client_id": .string(server.clientID), "prompt": prompt.json]
     var extra: JSONObject = [:]
-    if let key = apiKeyForRun() { extra["api_key_comfy_org"] = .string(key.key) }
+    if let key = try apiKeyForRun() { extra["api_key_comfy_org"] = .string(key.key) }
     if let ui = document.uiWorkflow { extra["extra_pnginfo"] = ["workflow": ui] }
     body["extra_data"] = .object(extra)
     if front { body["front"] = true }

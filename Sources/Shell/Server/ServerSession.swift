@@ -71,6 +71,47 @@ public final class ServerSession {
       address = chosen
       origin = .environment
     }
+    // The node catalog comes from the current server (unless --catalog FILE), read when first needed.
+    session.catalogFetcher = { [weak self] refresh in
+      guard let self else { throw ShellError("the session has ended") }
+      return try await self.fetchCatalog(refresh: refresh)
+    }
+  }
+
+  /// `http://127.0.0.1:8188 (ComfyUI 0.3.64)`: the interactive banner's server part.
+  public var bannerDescription: String {
+    var text = address.description
+    if let name { text += " \(name)" }
+    if let stats { text += " (" + ServerCommand.describe(stats) + ")" }
+    return text
+  }
+
+  /// The server's /object_info as a catalog, cached on disk per server and ComfyUI version (a stock
+  /// server's is half a megabyte); `refresh` reads it again. Simulators are not cached: their catalog
+  /// can change with `--catalog` while the version stays the same.
+  func fetchCatalog(refresh: Bool) async throws -> (Catalog, source: String) {
+    let stats = try await session.request { try await self.probe() }
+    let simulator = ServerCommand.isSimulator(stats)
+    let version = stats.comfyUIVersion ?? "unknown"
+    let key = address.description.map { $0.isLetter || $0.isNumber ? $0 : "_" }
+    let path = ShellPaths.cacheFolder + "/catalogs/\(String(key))-\(version).json"
+    if !refresh && !simulator, let bytes = try? FileIO.read(path),
+      let catalog = try? Catalog(objectInfoBytes: bytes, comfyUIVersion: version)
+    {
+      return (catalog, "server \(address) (cached)")
+    }
+    let info = try await session.request { try await self.client.objectInfo() }
+    let catalog: Catalog
+    do {
+      catalog = try Catalog(objectInfo: info, comfyUIVersion: version)
+    } catch {
+      throw ShellError("\(address)/object_info is not a node catalog: \(error.message)")
+    }
+    if !simulator {
+      try? FileIO.createFolder(ShellPaths.cacheFolder + "/catalogs", mode: 0o700)
+      try? FileIO.writeAtomically(path, text: info.serialized())
+    }
+    return (catalog, "server \(address)")
   }
 
   /// Applies the command line: `--sim` wins, then `--server`, then `$COMFYSH_SERVER` (read at start).
@@ -120,7 +161,11 @@ public final class ServerSession {
 
   /// Switches to another server: the old connection is closed (its prompts keep running there).
   public func select(_ new: ServerAddress, name: String?, origin: Origin) async {
-    if new != address { await closeConnection() }
+    if new != address {
+      await closeConnection()
+      // Another server may have other nodes: read its catalog when next needed.
+      if session.catalogPath == nil { session.resetCatalog() }
+    }
     address = new
     self.name = name
     self.origin = origin

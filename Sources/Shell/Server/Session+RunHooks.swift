@@ -1,28 +1,21 @@
 import ComfyClient
 import Workflow
 
-/// Hooks `run` calls that other parts of comfysh fill in. They live in this file alone so that
-/// filling them touches nothing else.
+/// A hook `run` calls that another part of comfysh fills in; it lives in this file alone so that
+/// filling it touches nothing else. (The other hook, `apiKeyForRun()`, is in Keys/Session+Keys.swift.)
 extension Session {
   /// Local checks before `run` posts the prompt (the node catalog's validator; paid nodes without a
   /// key). Throw a `ShellError` to stop the run; nothing is posted and nothing changes.
-  func validateBeforeRun() throws {}
-
-  /// The API key `run` sends as `extra_data.api_key_comfy_org`, with the name it is known by; nil for
-  /// none. The key never appears in output: everything shown passes through `maskKey`.
-  func apiKeyForRun() -> (name: String, key: String)? { nil }
+  func validateBeforeRun() async throws {}
 }
 
-/// A key as it may be shown: `comfyui-87d0…c1f2`.
-func maskKey(_ key: String) -> String { Secrets.mask(key) }
+/// A key as it may be shown: `comfyui-87d0…c1f2` (the same form as `key list`).
+func maskKey(_ key: String) -> String { KeyMask.mask(key) }
 
 extension Session {
-  /// Every secret this session knows (the keys in use), for masking text shown or recorded.
-  var knownSecrets: [String] { secrets + (apiKeyForRun().map { [$0.key] } ?? []) }
+  /// A JSON value with every credential masked (extra_data keys, this session's keys, `comfyui-…` strings).
+  func masked(_ value: JSONValue) -> JSONValue { Secrets.masked(value, known: secrets) }
 
-  /// A JSON value with every credential masked (extra_data keys, known keys, `comfyui-…` strings).
-  func masked(_ value: JSONValue) -> JSONValue { Secrets.masked(value, known: knownSecrets) }
-
-  /// Text with every known key and `comfyui-…` key masked.
-  func masked(_ text: String) -> String { Secrets.maskText(text, known: knownSecrets) }
+  /// Text with every key of this session and every `comfyui-…` key masked.
+  func masked(_ text: String) -> String { Secrets.maskText(text, known: secrets) }
 }

@@ -29,20 +29,35 @@ public final class Session {
   var onChange: (() -> Void)?
   /// Asks the person at the terminal whether to quit with unsaved edits; nil when nobody can be asked.
   public var confirmQuit: (() async -> Bool)?
-  /// Converts UI-format files on `load`; needs the node catalog.
+  /// Converts UI-format files on `load`; set once the node catalog is read.
   public var uiConverter: WorkflowFile.UIConverter?
+  /// `--catalog FILE`: the node catalog comes from this /object_info file instead of the server.
+  public var catalogPath: String?
+  /// Fetches the server's catalog (from the cache unless `refresh`); set by the server layer.
+  public var catalogFetcher: ((_ refresh: Bool) async throws -> (Catalog, source: String))?
+  var catalogState: CatalogState = .unknown
+  var catalogNoteShown = false
+  var catalogRefreshRequested = false
+  var catalogLoading: Task<Catalog?, Never>?
   /// The active recording (`record FILE`, `--record FILE`).
   public var recorder: Recorder?
   /// The interpreter running this session's commands (for `source`).
   public weak var interpreter: Interpreter?
-  /// Secret values to keep out of recordings and output (API keys in use).
-  public var secrets: [String] { [] }
+  /// Named API keys and which one is in use (Keys/). Its secrets are masked in all console output.
+  public var keyRing: KeyRing {
+    didSet {
+      if keyRing.secrets != oldValue.secrets { console.masking = KeyMasking(secrets: keyRing.secrets) }
+    }
+  }
   /// The server, its live connection, the prompts run and the seed policies (`Server/ServerSession`).
   public private(set) lazy var server = ServerSession(session: self)
 
-  public init(console: Console, isInteractive: Bool = false) {
+  /// `keyRing` nil: the process environment and `$XDG_CONFIG_HOME/comfysh/keys.json`.
+  public init(console: Console, isInteractive: Bool = false, keyRing: KeyRing? = nil) {
     self.console = console
     self.isInteractive = isInteractive
+    self.keyRing = keyRing ?? .forProcess()
+    console.masking = KeyMasking(secrets: self.keyRing.secrets)
   }
 
   public var workflow: Workflow { document.workflow }
@@ -64,11 +79,21 @@ public final class Session {
   public func edit(
     _ label: String? = nil, _ body: (inout WorkflowEditor) throws -> Void
   ) throws -> WorkflowEdit {
-    var editor = WorkflowEditor(document.workflow, label: label ?? currentSource)
-    try body(&editor)
+    // The editor takes the workflow over so changing a node does not copy all the others.
+    var taken = Workflow()
+    swap(&taken, &document.workflow)
+    var editor = WorkflowEditor(consume taken, label: label ?? currentSource)
+    do {
+      try body(&editor)
+    } catch {
+      var (workflow, partial) = editor.finish()
+      partial.undo(&workflow)
+      document.workflow = workflow
+      throw error
+    }
     let (workflow, edit) = editor.finish()
-    guard !edit.isEmpty else { return edit }
     document.workflow = workflow
+    guard !edit.isEmpty else { return edit }
     push(UndoEntry(id: takeEntryID(), label: edit.label, change: .edit(edit)))
     return edit
   }

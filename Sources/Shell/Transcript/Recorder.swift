@@ -64,11 +64,7 @@ public final class Recorder {
   }
 
   private func redact(_ text: String) -> String {
-    var text = text
-    for secret in secrets() where secret.count >= 4 && text.contains(secret) {
-      text = text.replacingAll(secret, with: KeyMask.mask(secret))
-    }
-    return text
+    KeyMasking(secrets: secrets()).apply(text)
   }
 
   private func append(_ text: String) {
@@ -77,10 +73,11 @@ public final class Recorder {
   }
 }
 
-/// How keys are shown: the first 12 and last 4 characters, e.g. `comfyui-87d0…c1f2`.
+/// How keys are shown: the first 12 and last 4 characters, e.g. `comfyui-87d0…c1f2`. A key shorter
+/// than 24 characters shows nothing (`••••`), so that at least 8 characters of any key stay hidden.
 public enum KeyMask {
   public static func mask(_ key: String) -> String {
-    guard key.count > 16 else { return String(repeating: "•", count: 4) }
+    guard key.count >= 24 else { return String(repeating: "•", count: 4) }
     return String(key.prefix(12)) + "…" + String(key.suffix(4))
   }
 }

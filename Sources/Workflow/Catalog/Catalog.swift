@@ -63,7 +63,8 @@ public struct Catalog: Sendable {
   }
 
   /// Classes whose name, display name or category contains `pattern` (case ignored). Exact matches come
-  /// first, then names that start with it, then other name matches, then category matches.
+  /// first, then names that start with it (class name before display name), then other name matches,
+  /// then category matches; catalog order within each group.
   public func search(_ pattern: String) -> [NodeClass] {
     let needle = pattern.lowercased()
     guard !needle.isEmpty else { return classes }
@@ -72,14 +73,18 @@ public struct Catalog: Sendable {
       let name = nodeClass.name.lowercased()
       let display = nodeClass.displayName.lowercased()
       let rank: Int
-      if name == needle || display == needle {
+      if name == needle {
         rank = 0
-      } else if name.hasPrefix(needle) || display.hasPrefix(needle) {
+      } else if display == needle {
         rank = 1
-      } else if name.contains(needle) || display.contains(needle) {
+      } else if name.hasPrefix(needle) {
         rank = 2
-      } else if nodeClass.category.lowercased().contains(needle) {
+      } else if display.hasPrefix(needle) {
         rank = 3
+      } else if name.contains(needle) || display.contains(needle) {
+        rank = 4
+      } else if nodeClass.category.lowercased().contains(needle) {
+        rank = 5
       } else {
         continue
       }
@@ -104,12 +109,21 @@ enum CatalogParser {
     for (category, isRequired) in [("required", true), ("optional", false)] {
       guard let specs = input[category]?.objectValue else { continue }
       inputs.reserveCapacity(inputs.count + specs.count)
-      var seen = Set<String>()
-      if let names = order[category]?.arrayValue {
+      let names = order[category]?.arrayValue ?? []
+      // The usual case: input_order names every input once, in some order.
+      if names.count == specs.count {
+        let start = inputs.count
         for case .string(let inputName) in names {
-          guard let spec = specs[inputName], seen.insert(inputName).inserted else { continue }
+          guard let spec = specs[inputName] else { break }
           inputs.append(inputSpec(name: inputName, isRequired: isRequired, spec: spec))
         }
+        if inputs.count - start == specs.count && !hasDuplicates(inputs[start...].map(\.name)) { continue }
+        inputs.removeSubrange(start...)
+      }
+      var seen = Set<String>()
+      for case .string(let inputName) in names {
+        guard let spec = specs[inputName], seen.insert(inputName).inserted else { continue }
+        inputs.append(inputSpec(name: inputName, isRequired: isRequired, spec: spec))
       }
       for (inputName, spec) in specs where !seen.contains(inputName) {
         inputs.append(inputSpec(name: inputName, isRequired: isRequired, spec: spec))
@@ -150,6 +164,14 @@ enum CatalogParser {
       isExperimental: fields["experimental"]?.boolValue == true,
       isV3Schema: hasAllV3Flags,
       inputs: inputs, hiddenInputs: hidden, outputs: outputs, raw: fields)
+  }
+
+  /// Input lists are short: comparing pairs is cheaper than hashing them.
+  static func hasDuplicates(_ names: [String]) -> Bool {
+    for i in names.indices {
+      for j in names.indices where j > i && names[i] == names[j] { return true }
+    }
+    return false
   }
 
   /// One `[type, {options}]` spec; a bare type string (seen in hand-written catalogs) is accepted too.

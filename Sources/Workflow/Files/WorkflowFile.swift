@@ -56,6 +56,21 @@ public struct WorkflowFile: Sendable {
     return try interpret(value, name: name, trailingNewline: trailingNewline, convertUI: convertUI)
   }
 
+  /// True when reading these bytes needs the UI converter (a UI-format file, or a PNG that carries only
+  /// a UI workflow), so a caller can fetch the catalog first and only then.
+  public static func needsUIConversion(_ bytes: [UInt8]) -> Bool {
+    if PNGChunks.isPNG(bytes) {
+      guard let chunks = try? PNGChunks.read(bytes) else { return false }
+      let keys = PNGChunks.textEntries(chunks).map(\.key)
+      return !keys.contains("prompt") && keys.contains("workflow")
+    }
+    // A UI file starts with an object holding a "nodes" list; parse only when the text says so.
+    guard bytes.count < 64 << 20, String(decoding: bytes.prefix(4096), as: UTF8.self).contains("\"nodes\""),
+      let value = try? JSONValue.parse(bytes: bytes)
+    else { return false }
+    return isUIFormat(value)
+  }
+
   /// True for LiteGraph's serialisation: a `nodes` list and a `links` list.
   public static func isUIFormat(_ value: JSONValue) -> Bool {
     guard case .object(let members) = value, case .array = members["nodes"] else { return false }

@@ -77,6 +77,43 @@ public enum PromptValidation {
   }
 }
 
+/// execution.py's `validated` dict, by the node's position in the prompt; `order` is the dict's
+/// insertion order, which decides the order of `node_errors`.
+struct ValidatedNodes {
+  private var outcomes: [NodeOutcome?]
+  private var rank: [Int]
+  private var count = 0
+  /// The failed entries that carry errors, in insertion order: what validate_prompt reports after each
+  /// failed output (kept apart so that loop does not walk every validated node).
+  private(set) var withErrors: [Int] = []
+
+  init(count: Int) {
+    outcomes = Array(repeating: nil, count: count)
+    rank = Array(repeating: 0, count: count)
+  }
+
+  subscript(position: Int) -> NodeOutcome? {
+    get { outcomes[position] }
+    set {
+      if outcomes[position] == nil {
+        rank[position] = count
+        count += 1
+      }
+      let had = outcomes[position].map { !$0.valid && !$0.errors.isEmpty } ?? false
+      let has = newValue.map { !$0.valid && !$0.errors.isEmpty } ?? false
+      outcomes[position] = newValue
+      if has && !had {
+        // Nearly always the newest entry; otherwise keep insertion order.
+        let r = rank[position]
+        let at = withErrors.lastIndex { rank[$0] < r }.map { $0 + 1 } ?? 0
+        withErrors.insert(position, at: at)
+      } else if had && !has, let at = withErrors.firstIndex(of: position) {
+        withErrors.remove(at: at)
+      }
+    }
+  }
+}
+
 /// One node's verdict in `validated` (execution.py's `(valid, errors, id)` tuples).
 struct NodeOutcome {
   var valid: Bool
@@ -119,8 +156,8 @@ struct PromptValidator {
   let catalog: Catalog
   let hooks: ValidationHooks
   var prompt: JSONObject = [:]
-  var validated: OrderedDictionary<String, NodeOutcome> = [:]
-  var inProgress: Set<String> = []
+  var validated = ValidatedNodes(count: 0)
+  var inProgress: [Bool] = []
   var conversions: [String: [(input: String, value: JSONValue)]] = [:]
 
   init(catalog: Catalog, hooks: ValidationHooks) {
@@ -142,9 +179,10 @@ struct PromptValidator {
       return PromptValidation.fault("the prompt is \(rawPrompt.typeName), which is not iterable")
     }
     prompt = nodes
-    var outputs: [String] = []
-    var seenOutputs = Set<String>()
-    for (id, node) in nodes {
+    validated = ValidatedNodes(count: nodes.count)
+    inProgress = Array(repeating: false, count: nodes.count)
+    var outputs: [Int] = []
+    for (position, (id, node)) in nodes.enumerated() {
       let classType: JSONValue
       switch node {
       case .object(let fields):
@@ -183,7 +221,7 @@ struct PromptValidator {
           return PromptValidation.fault(
             "partial_execution_targets is \(partial?.typeName ?? "?"), not a list")
         case .some(true):
-          if seenOutputs.insert(id).inserted { outputs.append(id) }
+          outputs.append(position)
         case .some(false):
           break
         }
@@ -198,11 +236,13 @@ struct PromptValidator {
     var good: [String] = []
     var failed: [(output: String, reasons: [NodeError])] = []
     var nodeErrors = OrderedDictionary<String, NodeErrors>()
-    for output in outputs {
+    var reported: [Int: Int] = [:]  // prompt position → index in nodeErrors
+    for position in outputs {
+      let output = prompt.keys[position]
       var valid = false
       var reasons: [NodeError] = []
       do {
-        let outcome = try validateInputs(output)
+        let outcome = try validateInputs(at: position)
         valid = outcome.valid
         reasons = outcome.errors
       } catch {
@@ -216,19 +256,23 @@ struct PromptValidator {
                 error.site.traceback(root: hooks.tracebackRoot, fromOutput: true).map { .string($0) }),
             ])
         ]
-        validated[output] = NodeOutcome(valid: false, errors: reasons)
+        validated[position] = NodeOutcome(valid: false, errors: reasons)
       }
       if valid {
         good.append(output)
         continue
       }
       failed.append((output, reasons))
-      for (id, outcome) in validated where !outcome.valid && !outcome.errors.isEmpty {
-        if nodeErrors[id] == nil {
-          let classType = prompt[id]?["class_type"]?.stringValue ?? ""
-          nodeErrors[id] = NodeErrors(errors: outcome.errors, dependentOutputs: [], classType: classType)
+      for index in validated.withErrors {
+        if let entry = reported[index] {
+          nodeErrors.values[entry].dependentOutputs.append(output)
+          continue
         }
-        nodeErrors[id]?.dependentOutputs.append(output)
+        let classType = prompt.values[index]["class_type"]?.stringValue ?? ""
+        let errors = validated[index]?.errors ?? []
+        reported[index] = nodeErrors.count
+        nodeErrors[prompt.keys[index]] = NodeErrors(
+          errors: errors, dependentOutputs: [output], classType: classType)
       }
     }
     if good.isEmpty {
@@ -265,15 +309,17 @@ struct PromptValidator {
 
   // MARK: validate_inputs
 
-  mutating func validateInputs(_ id: String) throws(PyException) -> NodeOutcome {
-    if let known = validated[id] { return known }
-    guard inProgress.insert(id).inserted else {
+  mutating func validateInputs(at position: Int) throws(PyException) -> NodeOutcome {
+    if let known = validated[position] { return known }
+    let id = prompt.keys[position]
+    guard !inProgress[position] else {
       throw PyException(
         type: "RecursionError", message: "maximum recursion depth exceeded", site: .recursion)
     }
-    defer { inProgress.remove(id) }
+    inProgress[position] = true
+    defer { inProgress[position] = false }
     // validate_prompt has made sure every node is an object with a known class.
-    guard let node = prompt[id]?.objectValue, let className = node["class_type"]?.stringValue,
+    guard case .object(let node) = prompt.values[position], let className = node["class_type"]?.stringValue,
       let nodeClass = catalog[className: className]
     else {
       throw PyException(type: "KeyError", message: Py.reprString(id), site: .linkedNode)
@@ -329,11 +375,12 @@ struct PromptValidator {
               ]))
           continue
         }
-        let linkedID = try linkedNodeID(link[0])
-        guard let linkedClassName = prompt[linkedID]?["class_type"]?.stringValue,
+        let linkedPosition = try linkedNodePosition(link[0])
+        guard let linkedClassName = prompt.values[linkedPosition]["class_type"]?.stringValue,
           let linkedClass = catalog[className: linkedClassName]
         else {
-          throw PyException(type: "KeyError", message: Py.reprString(linkedID), site: .linkedNode)
+          throw PyException(
+            type: "KeyError", message: Py.reprString(prompt.keys[linkedPosition]), site: .linkedNode)
         }
         let receivedType = try Self.returnType(of: linkedClass, slot: link[1])
         if !Catalog.typesFit(received: receivedType, input: spec.rawType) {
@@ -349,7 +396,7 @@ struct PromptValidator {
           continue
         }
         do {
-          let outcome = try validateInputs(linkedID)
+          let outcome = try validateInputs(at: linkedPosition)
           if !outcome.valid { valid = false }
         } catch {
           valid = false
@@ -363,7 +410,7 @@ struct PromptValidator {
                 error.site.traceback(root: hooks.tracebackRoot, fromOutput: false).map { .string($0) }),
               "linked_node": Py.roundTrip(value),
             ])
-          validated[linkedID] = NodeOutcome(valid: false, errors: [reason])
+          validated[linkedPosition] = NodeOutcome(valid: false, errors: [reason])
         }
         continue
       }
@@ -375,35 +422,45 @@ struct PromptValidator {
         current = wrapped
         changed = true
       }
-      if case .string(let typeName) = spec.rawType {
-        let converted: Result<JSONValue, PyException>?
-        switch typeName {
-        case "INT": converted = Py.int(current).map(Py.intJSON)
-        case "FLOAT": converted = Py.float(current).map(Py.floatJSON)
-        case "STRING": converted = .success(.string(Py.str(current)))
-        case "BOOLEAN": converted = .success(.bool(Py.bool(current)))
-        default: converted = nil
+      // `input_type == "INT"` etc.: the parser gives these kinds exactly to those type names.
+      let converted: Result<JSONValue, PyException>?
+      switch spec.kind {
+      case .int:
+        if case .number(let n) = current, Py.isCanonicalIntText(n.text) {
+          converted = .success(current)  // int() of a canonical int is itself
+        } else {
+          converted = Py.int(current).map(Py.intJSON)
         }
-        switch converted {
-        case .success(let newValue)?:
-          current = newValue
-          changed = true
-        case .failure(let ex)?:
-          if changed { record(id, name, current) }
-          errors.append(
-            NodeError(
-              type: "invalid_input_type", message: "Failed to convert an input value to a \(typeName) value",
-              details: "\(name), \(Py.str(current)), \(ex.message)",
-              extraInfo: [
-                "input_name": .string(name), "input_config": spec.inputConfig,
-                "received_value": Py.roundTrip(current), "exception_message": .string(ex.message),
-              ]))
-          continue
-        case nil:
-          break
+      case .float:
+        if case .number(let n) = current, Py.isCanonicalFloatText(n.text) {
+          converted = .success(current)  // already the float's repr
+        } else {
+          converted = Py.float(current).map(Py.floatJSON)
         }
+      case .string: converted = .success(.string(Py.str(current)))
+      case .boolean: converted = .success(.bool(Py.bool(current)))
+      case .combo, .link: converted = nil
       }
-      if changed { record(id, name, current) }
+      switch converted {
+      case .success(let newValue)?:
+        current = newValue
+        changed = true
+      case .failure(let ex)?:
+        if changed && current != value { record(id, name, current) }
+        errors.append(
+          NodeError(
+            type: "invalid_input_type",
+            message: "Failed to convert an input value to a \(spec.kind.typeName) value",
+            details: "\(name), \(Py.str(current)), \(ex.message)",
+            extraInfo: [
+              "input_name": .string(name), "input_config": spec.inputConfig,
+              "received_value": Py.roundTrip(current), "exception_message": .string(ex.message),
+            ]))
+        continue
+      case nil:
+        break
+      }
+      if changed && current != value { record(id, name, current) }
       if customArguments.contains(name) { continue }
       if let minimum = spec.options["min"],
         try Py.less(current, minimum, operator: "<", site: .minimum).get()
@@ -452,7 +509,7 @@ struct PromptValidator {
       errors += try runFileValidator(fileValidator, id: id, nodeClass: nodeClass, inputs: inputs)
     }
     let outcome = NodeOutcome(valid: errors.isEmpty && valid, errors: errors)
-    validated[id] = outcome
+    validated[position] = outcome
     return outcome
   }
 
@@ -467,10 +524,10 @@ struct PromptValidator {
   }
 
   /// `prompt[o_id]` lookup rules: only a string can name a node; lists and objects are unhashable.
-  func linkedNodeID(_ value: JSONValue) throws(PyException) -> String {
+  func linkedNodePosition(_ value: JSONValue) throws(PyException) -> Int {
     switch value {
     case .string(let id):
-      if prompt[id] != nil { return id }
+      if let position = prompt.index(forKey: id) { return position }
       throw PyException(type: "KeyError", message: Py.reprString(id), site: .linkedNode)
     case .array, .object:
       throw PyException(

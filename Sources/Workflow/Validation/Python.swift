@@ -85,6 +85,55 @@ enum Py {
     }
   }
 
+  /// Integer text exactly as Python writes the int: digits, a `-` unless zero, no leading zeros.
+  static func isCanonicalIntText(_ text: String) -> Bool {
+    var bytes = text.utf8.makeIterator()
+    guard var first = bytes.next() else { return false }
+    if first == UInt8(ascii: "-") {
+      guard let next = bytes.next(), next != UInt8(ascii: "0") else { return false }
+      first = next
+    }
+    guard first >= UInt8(ascii: "0"), first <= UInt8(ascii: "9") else { return false }
+    var count = 1
+    while let b = bytes.next() {
+      guard b >= UInt8(ascii: "0"), b <= UInt8(ascii: "9") else { return false }
+      count += 1
+    }
+    return first != UInt8(ascii: "0") || count == 1
+  }
+
+  /// Float text that already is `repr` of its value: fixed notation with a fraction, at most 15
+  /// significant digits (so no shorter text reads back the same), no trailing zeros but `.0`, and a
+  /// magnitude from 1e-4 up to 1e15. A fast path: anything else goes through `floatRepr`.
+  static func isCanonicalFloatText(_ text: String) -> Bool {
+    let bytes = Array(text.utf8)
+    var i = 0
+    if i < bytes.count, bytes[i] == UInt8(ascii: "-") { i += 1 }
+    guard let point = bytes.firstIndex(of: UInt8(ascii: ".")), point > i, point + 1 < bytes.count else {
+      return false
+    }
+    let whole = bytes[i..<point]
+    let fraction = bytes[(point + 1)...]
+    guard whole.allSatisfy({ $0 >= 48 && $0 <= 57 }), fraction.allSatisfy({ $0 >= 48 && $0 <= 57 }) else {
+      return false
+    }
+    if whole.count > 1, whole.first == UInt8(ascii: "0") { return false }
+    if fraction.count > 1, fraction.last == UInt8(ascii: "0") { return false }
+    let wholeIsZero = whole.count == 1 && whole.first == UInt8(ascii: "0")
+    var significant: Int
+    if wholeIsZero {
+      let zeros = fraction.prefix { $0 == UInt8(ascii: "0") }.count
+      if zeros == fraction.count { return true }  // 0.0 and -0.0
+      guard zeros <= 3 else { return false }  // below 1e-4 Python switches to 1e-05 style
+      significant = fraction.count - zeros
+    } else {
+      guard whole.count <= 15 else { return false }
+      significant =
+        whole.count + (fraction.count == 1 && fraction.first == UInt8(ascii: "0") ? 0 : fraction.count)
+    }
+    return significant <= 15
+  }
+
   /// Integer text without a sign on zero (`-0` → `0`); JSON already forbids leading zeros.
   static func canonicalInt(_ text: String) -> String {
     var digits = Substring(text)
@@ -398,7 +447,7 @@ enum Py {
     switch value {
     case .null: false
     case .bool(let b): b
-    case .number(let n): parseDouble(n.text) != 0 || (n.text == "NaN")
+    case .number(let n): parseDouble(n.text) != 0  // NaN is truthy, and NaN != 0
     case .string(let s): !s.isEmpty
     case .array(let a): !a.isEmpty
     case .object(let o): !o.isEmpty
@@ -482,7 +531,7 @@ enum Py {
   }
 
   /// Exact for int/int (any size); through doubles otherwise; NaN is unordered (`.orderedSame` never).
-  static func compareNumbers(_ a: Number, _ b: Number) -> ComparisonResult3 {
+  static func compareNumbers(_ a: Number, _ b: Number) -> Order {
     switch (a, b) {
     case (.int(let x), .int(let y)): return compareIntText(x, y)
     default:
@@ -501,14 +550,14 @@ enum Py {
   }
 
   /// Compares canonical integer texts by value.
-  static func compareIntText(_ a: String, _ b: String) -> ComparisonResult3 {
+  static func compareIntText(_ a: String, _ b: String) -> Order {
     if a == b { return .orderedSame }
     let aNeg = a.hasPrefix("-")
     let bNeg = b.hasPrefix("-")
     if aNeg != bNeg { return aNeg ? .orderedAscending : .orderedDescending }
     let x = aNeg ? a.dropFirst() : Substring(a)
     let y = bNeg ? b.dropFirst() : Substring(b)
-    var magnitude: ComparisonResult3
+    var magnitude: Order
     if x.count != y.count {
       magnitude = x.count < y.count ? .orderedAscending : .orderedDescending
     } else {
@@ -518,7 +567,8 @@ enum Py {
     return magnitude
   }
 
-  enum ComparisonResult3 {
+  /// A comparison's outcome; `unordered` when NaN is involved (every comparison is then false).
+  enum Order {
     case orderedAscending, orderedSame, orderedDescending, unordered
   }
 }

@@ -44,6 +44,14 @@ extension ValidationResult {
       lines.append(
         "accepted, but output\(names.count == 1 ? "" : "s") \(names.joined(separator: ", ")) will not run:")
     }
+    if !accepted, error?.type == "prompt_outputs_failed_validation", nodeErrors.isEmpty {
+      if let loop = Self.linkLoop(in: nodes) {
+        lines.append(
+          "  the links go in a circle (\(loop.joined(separator: " → "))); ComfyUI cannot run a loop")
+      } else {
+        lines.append("  the server named no node; check the links between nodes")
+      }
+    }
     for (id, errors) in nodeErrors {
       let label = Self.label(id, nodes[id], catalog: catalog)
       for error in errors.errors {
@@ -51,6 +59,33 @@ extension ValidationResult {
       }
     }
     return lines
+  }
+
+  /// The first loop of links found (`["1", "2", "1"]`), following each node's linked inputs.
+  static func linkLoop(in nodes: JSONObject) -> [String]? {
+    var state: [String: Int] = [:]  // 1 on the path, 2 done
+    var path: [String] = []
+    func visit(_ id: String) -> [String]? {
+      if state[id] == 2 { return nil }
+      if state[id] == 1, let start = path.firstIndex(of: id) { return Array(path[start...]) + [id] }
+      state[id] = 1
+      path.append(id)
+      for (_, value) in nodes[id]?["inputs"]?.objectValue ?? [:] {
+        if case .array(let link) = value, link.count == 2, let target = link[0].stringValue,
+          nodes[target] != nil,
+          let loop = visit(target)
+        {
+          return loop
+        }
+      }
+      path.removeLast()
+      state[id] = 2
+      return nil
+    }
+    for id in nodes.keys {
+      if let loop = visit(id) { return loop }
+    }
+    return nil
   }
 
   /// `Node ID '#12'` → `12`.

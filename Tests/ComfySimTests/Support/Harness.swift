@@ -107,18 +107,45 @@ final class SimHarness: Sendable {
   }
 }
 
-/// Runs `body` with a fresh simulator and stops it afterwards, also when `body` throws.
-func withSimulator<T: Sendable>(
-  _ configuration: SimulatorConfiguration = .init(), _ body: (SimHarness) async throws -> T
-) async throws -> T {
-  let harness = try await SimHarness.start(configuration)
-  do {
-    let result = try await body(harness)
+/// A trait that starts a fresh simulator for each test case and stops it afterwards (also when the
+/// test throws); the test reads it from `SimHarness.current`.
+///
+/// Tests take their simulator from the trait rather than from a `withSimulator { sim in … }`
+/// closure because, with Swift 6.3.1, an `#expect` that contains a closure, written inside another
+/// closure, makes later closures in that closure behave like the `#expect`'s one (seen here:
+/// `xs.filter { $0.kind == "executing" }` returned the "progress" frames).
+struct SimulatorScope: TestTrait, TestScoping {
+  var configuration: SimulatorConfiguration
+
+  func provideScope(
+    for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
+  ) async throws {
+    let harness = try await SimHarness.start(configuration)
+    do {
+      try await SimHarness.$current.withValue(harness) { try await function() }
+    } catch {
+      await harness.stop()
+      throw error
+    }
     await harness.stop()
-    return result
-  } catch {
-    await harness.stop()
-    throw error
+  }
+}
+
+extension Trait where Self == SimulatorScope {
+  /// A fresh simulator with the default configuration.
+  static var simulator: Self { SimulatorScope(configuration: .init()) }
+  static func simulator(_ configuration: SimulatorConfiguration) -> Self {
+    SimulatorScope(configuration: configuration)
+  }
+}
+
+extension SimHarness {
+  @TaskLocal static var current: SimHarness?
+
+  /// The simulator the `.simulator` trait started for this test.
+  static func require() throws -> SimHarness {
+    guard let current else { throw SimulatorError("this test has no .simulator trait") }
+    return current
   }
 }
 

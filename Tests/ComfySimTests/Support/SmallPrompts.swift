@@ -64,3 +64,15 @@ enum SmallPrompts {
     SimImage(width: width, height: height, pixels: .pattern(seed)).png()
   }
 }
+
+extension ImageFilesProbe {
+  /// The RGB pixels of a PNG, decoded by the simulator's own reader.
+  static func pixels(_ bytes: [UInt8]) -> [UInt8]? { ImageFiles.decodePNG(bytes)?.rgb }
+}
+
+/// Deletes a file; true when it was there.
+func unlinkFile(_ path: String) -> Bool {
+  guard FileIO.exists(path) else { return false }
+  Paths.removeTree(path)
+  return !FileIO.exists(path)
+}

@@ -18,7 +18,7 @@ struct PayloadCommand: Command {
     }
     let (prompt, changes, warnings) = await session.workflowWithSeedPolicies()
     for warning in warnings { session.console.warning(warning) }
-    let body = session.masked(.object(session.promptBody(for: prompt, front: front)))
+    let body = session.masked(.object(try session.promptBody(for: prompt, front: front)))
     var lines = [body.serialized(compact ? .compact : .indented(2))]
     for change in changes where change.policy.mode == .randomize {
       lines.append(

@@ -16,12 +16,16 @@ struct RunCommand: Command {
     guard !session.workflow.isEmpty else {
       throw ShellError("the workflow is empty: `load FILE` or `add CLASS` first")
     }
-    try session.validateBeforeRun()
+    try await session.validateBeforeRun()
     let server = session.server
     let (prompt, seeds, seedWarnings) = await session.workflowWithSeedPolicies()
     for warning in seedWarnings { session.console.warning(warning) }
     let sameAsLast = server.isSameAsLastRun(prompt)
-    let body = session.promptBody(for: prompt, front: front)
+    let body = try session.promptBody(for: prompt, front: front)
+    let key = try session.apiKeyForRun()
+    for warning in session.keyWarnings(serverURL: server.address.description) {
+      session.console.warning(warning)
+    }
     let connection = server.connection()
     let queued: QueuedPrompt
     do {
@@ -57,7 +61,7 @@ struct RunCommand: Command {
     var text = "queued \(queued.promptID)"
     if let number = queued.number { text += " (#\(number.text))" }
     if front { text += " · front of the queue" }
-    if let key = session.apiKeyForRun() { text += " · key \(key.name)" }
+    if let key { text += " · key \(key.name)" }
     let paid = prompt.nodes.values.filter { session.isPaid($0) }.count
     if paid > 0 { text += " · " + Render.plural(paid, "paid node") }
     for change in seeds { text += " · \(change.policy.address) \(Render.value(change.new))" }
@@ -67,7 +71,7 @@ struct RunCommand: Command {
         "type": "queued", "prompt_id": .string(queued.promptID),
         "number": queued.number.map(JSONValue.number) ?? .null,
         "server": .string(server.address.description), "front": .bool(front),
-        "key": session.apiKeyForRun().map { .string($0.name) } ?? .null,
+        "key": key.map { .string($0.name) } ?? .null,
         "seeds": .array(
           seeds.map { ["node": .string($0.policy.node), "input": .string($0.policy.input), "value": $0.new] }),
         "node_errors": ServerFormat.nodeErrorsJSON(queued.nodeErrors), "same_as_last": .bool(sameAsLast),

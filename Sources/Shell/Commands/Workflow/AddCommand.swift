@@ -11,6 +11,7 @@ struct AddCommand: Command {
   static let arguments: [ArgumentKind] = [.className, .text]
 
   static func run(_ arguments: inout Arguments, in session: Session) async throws {
+    _ = await session.catalog()
     guard arguments.count >= 1 else { throw ShellError("add needs a class; usage: \(usage)") }
     let classType = arguments[0].text
     guard !classType.isEmpty, !classType.contains("=") else {

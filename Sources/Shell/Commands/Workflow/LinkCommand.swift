@@ -10,6 +10,7 @@ struct LinkCommand: Command {
   static let arguments: [ArgumentKind] = [.input, .output]
 
   static func run(_ arguments: inout Arguments, in session: Session) async throws {
+    _ = await session.catalog()
     let allowNew = arguments.flag("--new")
     try arguments.expect(2)
     let input = try Address.parseInput(arguments[0].raw)

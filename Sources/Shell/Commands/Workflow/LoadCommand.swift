@@ -13,7 +13,7 @@ struct LoadCommand: Command {
   static func run(_ arguments: inout Arguments, in session: Session) async throws {
     try arguments.expect(1)
     let path = session.resolvePath(arguments[0].text)
-    let file = try WorkflowFile.load(path: path, convertUI: session.uiConverter)
+    let file = try await session.readWorkflowFile(path)
     let unsaved = session.unsavedEditCount
     session.replaceDocument(
       with: Document(

@@ -12,6 +12,7 @@ struct NodesCommand: Command {
   static let arguments: [ArgumentKind] = [.text]
 
   static func run(_ arguments: inout Arguments, in session: Session) async throws {
+    _ = await session.catalog()
     try arguments.expect(0...1)
     let pattern = arguments.isEmpty ? nil : arguments[0].text.lowercased()
     let nodes = session.workflow.nodes.values.filter { node in

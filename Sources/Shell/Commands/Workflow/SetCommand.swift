@@ -11,6 +11,7 @@ struct SetCommand: Command {
   static let arguments: [ArgumentKind] = [.input, .value]
 
   static func run(_ arguments: inout Arguments, in session: Session) async throws {
+    _ = await session.catalog()
     let allowNew = arguments.flag("--new")
     if arguments.count > 2 {
       throw ShellError(

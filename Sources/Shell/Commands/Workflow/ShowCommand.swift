@@ -11,6 +11,7 @@ struct ShowCommand: Command {
   static let arguments: [ArgumentKind] = [.node]
 
   static func run(_ arguments: inout Arguments, in session: Session) async throws {
+    _ = await session.catalog()
     try arguments.expect(1)
     let id = try session.resolveNode(arguments[0])
     guard let node = session.workflow[id] else { return }

@@ -11,6 +11,7 @@ struct UnlinkCommand: Command {
   static let arguments: [ArgumentKind] = [.input]
 
   static func run(_ arguments: inout Arguments, in session: Session) async throws {
+    _ = await session.catalog()
     try arguments.expect(1)
     let address = try Address.parseInput(arguments[0].raw)
     let id = try session.workflow.resolve(address.node)

@@ -1,0 +1,151 @@
+# Helpers for terminal tests in tmux. Source this file, then e.g.:
+#
+#   tmux_start t1 "./comfysh --sim"           # detached 80x24 pane running the command
+#   tmux_wait_for t1 "comfy> "               # poll the screen until the text shows (or fail)
+#   tmux_type t1 "set 11.pr"; tmux_keys t1 Tab
+#   tmux_assert_contains t1 "11.prompt"
+#   tmux_kill t1
+#
+# Every function returns non-zero on failure and prints the screen, so a test can `|| fail`.
+# Note: capture-pane drops trailing spaces, so wait for "comfy>" rather than "comfy> ".
+# All sessions live on a private tmux server (socket $TMUX_TEST_SOCKET) with no user config,
+# so tests neither see nor disturb anyone's own tmux.
+
+TMUX_TEST_SOCKET="${TMUX_TEST_SOCKET:-comfysh-test-$$}"
+TMUX_TEST_TIMEOUT="${TMUX_TEST_TIMEOUT:-10}"
+
+_tmux() { tmux -L "$TMUX_TEST_SOCKET" -f /dev/null "$@"; }
+
+# tmux_start NAME COMMAND [WIDTH] [HEIGHT]: runs COMMAND (a shell string) in a new detached
+# session. The pane stays after the command exits, so its last screen can still be checked.
+# The server is kept when its last session ends (exit-empty off; tmux_kill_server ends it), so
+# a session started right after another was killed does not race the server's exit.
+tmux_start() {
+  local name="$1" command="$2" width="${3:-80}" height="${4:-24}"
+  if ! _tmux new-session -d -s "$name" -x "$width" -y "$height" "$command" 2>/dev/null; then
+    sleep 0.5
+    _tmux new-session -d -s "$name" -x "$width" -y "$height" "$command" || return 1
+  fi
+  _tmux set-option -s exit-empty off >/dev/null
+  _tmux set-option -t "$name" remain-on-exit on >/dev/null
+}
+
+# tmux_keys NAME KEY...: sends keys by tmux name (Enter, Tab, Up, C-c, C-d, C-r, BSpace, Left...).
+tmux_keys() {
+  local name="$1"
+  shift
+  _tmux send-keys -t "$name" "$@"
+}
+
+# tmux_type NAME TEXT: types TEXT literally (no key names), e.g. UTF-8 text.
+tmux_type() {
+  _tmux send-keys -t "$1" -l -- "$2"
+}
+
+# tmux_screen NAME: prints the visible screen.
+tmux_screen() {
+  _tmux capture-pane -p -t "$1"
+}
+
+# tmux_history NAME: prints the scrollback and the screen, wrapped rows joined (for checks after
+# much output, or after the command exited: tmux may scroll the last screen then).
+tmux_history() {
+  _tmux capture-pane -p -J -S - -t "$1"
+}
+
+# tmux_wait_for NAME TEXT [TIMEOUT]: waits until the screen contains TEXT (fixed string).
+tmux_wait_for() {
+  local name="$1" text="$2" timeout="${3:-$TMUX_TEST_TIMEOUT}"
+  local deadline=$((SECONDS + timeout))
+  while ((SECONDS <= deadline)); do
+    if tmux_screen "$name" | grep -qF -- "$text"; then return 0; fi
+    sleep 0.1
+  done
+  echo "tmux_wait_for: '$text' did not appear within ${timeout}s; screen of $name:" >&2
+  tmux_screen "$name" | sed 's/^/  | /' >&2
+  return 1
+}
+
+# tmux_wait_gone NAME TEXT [TIMEOUT]: waits until the screen no longer contains TEXT.
+tmux_wait_gone() {
+  local name="$1" text="$2" timeout="${3:-$TMUX_TEST_TIMEOUT}"
+  local deadline=$((SECONDS + timeout))
+  while ((SECONDS <= deadline)); do
+    if ! tmux_screen "$name" | grep -qF -- "$text"; then return 0; fi
+    sleep 0.1
+  done
+  echo "tmux_wait_gone: '$text' still on screen after ${timeout}s; screen of $name:" >&2
+  tmux_screen "$name" | sed 's/^/  | /' >&2
+  return 1
+}
+
+# tmux_assert_contains NAME TEXT: the screen contains TEXT now.
+tmux_assert_contains() {
+  if tmux_screen "$1" | grep -qF -- "$2"; then return 0; fi
+  echo "tmux_assert_contains: '$2' not on screen of $1:" >&2
+  tmux_screen "$1" | sed 's/^/  | /' >&2
+  return 1
+}
+
+# tmux_assert_not_contains NAME TEXT: the screen does not contain TEXT now.
+tmux_assert_not_contains() {
+  if ! tmux_screen "$1" | grep -qF -- "$2"; then return 0; fi
+  echo "tmux_assert_not_contains: '$2' is on screen of $1:" >&2
+  tmux_screen "$1" | sed 's/^/  | /' >&2
+  return 1
+}
+
+# tmux_assert_line NAME REGEX: some screen line matches the extended REGEX completely.
+tmux_assert_line() {
+  if tmux_screen "$1" | grep -qE -- "^($2)\$"; then return 0; fi
+  echo "tmux_assert_line: no line matching /^($2)\$/ on screen of $1:" >&2
+  tmux_screen "$1" | sed 's/^/  | /' >&2
+  return 1
+}
+
+# tmux_cursor NAME: prints "X Y" (column and row of the cursor, from 0).
+tmux_cursor() {
+  _tmux display-message -p -t "$1" '#{cursor_x} #{cursor_y}'
+}
+
+# tmux_alive NAME: succeeds while the pane's command is still running.
+tmux_alive() {
+  [ "$(_tmux display-message -p -t "$1" '#{pane_dead}' 2>/dev/null)" = "0" ]
+}
+
+# tmux_wait_exit NAME [TIMEOUT]: waits until the pane's command has exited.
+tmux_wait_exit() {
+  local name="$1" timeout="${2:-$TMUX_TEST_TIMEOUT}"
+  local deadline=$((SECONDS + timeout))
+  while ((SECONDS <= deadline)); do
+    if ! tmux_alive "$name"; then return 0; fi
+    sleep 0.1
+  done
+  echo "tmux_wait_exit: $name still running after ${timeout}s" >&2
+  return 1
+}
+
+# tmux_exit_status NAME: prints the exit status of the pane's (exited) command, or "signal N".
+# tmux may mark a pane dead (its terminal closed) a moment before it has the status: wait.
+tmux_exit_status() {
+  local status signal tries=0
+  while ((tries < 30)); do
+    status=$(_tmux display-message -p -t "$1" '#{pane_dead_status}' 2>/dev/null)
+    signal=$(_tmux display-message -p -t "$1" '#{pane_dead_signal}' 2>/dev/null)
+    if [ -n "$status" ]; then echo "$status"; return 0; fi
+    if [ -n "$signal" ]; then echo "signal $signal"; return 0; fi
+    sleep 0.1
+    tries=$((tries + 1))
+  done
+  echo "unknown"
+}
+
+# tmux_kill NAME: ends the session (and with the last one, the private server).
+tmux_kill() {
+  _tmux kill-session -t "$1" 2>/dev/null || true
+}
+
+# tmux_kill_server: ends the private server and all its sessions (use in a trap).
+tmux_kill_server() {
+  _tmux kill-server 2>/dev/null || true
+}

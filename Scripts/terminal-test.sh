@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# Terminal tests of the built comfysh, driven as a person would: tmux runs the binary, send-keys
+# types, Tab completes, capture-pane reads the screen. Run by Scripts/test.sh after `swift build`.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+source Scripts/lib/tmux.sh
+
+bin="${COMFYSH_BINARY:-$PWD/.build/debug/comfysh}"
+[ -x "$bin" ] || { echo "terminal-test: $bin is missing; run swift build first" >&2; exit 1; }
+work=$(mktemp -d)
+export XDG_STATE_HOME=$work/state XDG_CONFIG_HOME=$work/config XDG_CACHE_HOME=$work/cache
+cp Docs/examples/txt2img.json "$work/flow.json"
+failures=0
+trap 'tmux_kill_server; rm -rf "$work"' EXIT
+
+check() {  # check NAME COMMAND...: runs one step, counts a failure
+  local name="$1"
+  shift
+  if "$@"; then echo "ok   $name"; else echo "FAIL $name"; failures=$((failures + 1)); fi
+}
+
+wait_line() {  # wait_line NAME REGEX: until a screen line matches the extended REGEX completely
+  local deadline=$((SECONDS + TMUX_TEST_TIMEOUT))
+  while ((SECONDS <= deadline)); do
+    tmux_screen "$1" | grep -qE -- "^($2)\$" && return 0
+    sleep 0.1
+  done
+  echo "wait_line: no line matching /^($2)\$/ on screen of $1:" >&2
+  tmux_screen "$1" | sed 's/^/  | /' >&2
+  return 1
+}
+
+at_cursor() {  # at_cursor NAME TEXT: the cursor's row reads TEXT (trailing spaces included) up to the cursor
+  local deadline=$((SECONDS + TMUX_TEST_TIMEOUT)) x y row
+  while ((SECONDS <= deadline)); do
+    read -r x y < <(tmux_cursor "$1")
+    row=$(tmux_screen "$1" | sed -n "$((y + 1))p")
+    row="$row$(printf '%*s' 200 '')"
+    [ "${row:0:$x}" = "$2" ] && return 0
+    sleep 0.1
+  done
+  echo "at_cursor: expected '$2' before the cursor, row $y reads '${row:0:$x}' (cursor at $x)" >&2
+  return 1
+}
+
+start() {  # start SESSION ARGS...: comfysh in $work with a clean environment
+  local name="$1"
+  shift
+  tmux_start "$name" "cd $work && env -u NO_COLOR TERM=xterm-256color $bin --no-init $*"
+  tmux_wait_for "$name" "comfy"
+}
+
+# 1. Typing a command, Tab completion of a command, a node id and an input name.
+start t1 flow.json
+check "banner and prompt" tmux_wait_for t1 "comfy flow.json>"
+tmux_type t1 "sh"; tmux_keys t1 Tab
+check "Tab completes a command" at_cursor t1 "comfy flow.json> show "
+tmux_type t1 "@Pos"; tmux_keys t1 Tab; tmux_keys t1 Enter
+check "Tab completes an @title" tmux_wait_for t1 'used by: 3.positive'
+tmux_type t1 "set 3.st"; tmux_keys t1 Tab
+check "Tab completes an input name" at_cursor t1 "comfy flow.json> set 3.steps "
+tmux_type t1 "12"; tmux_keys t1 Enter
+check "set marks the workflow dirty" at_cursor t1 "comfy flow.json*> "
+tmux_type t1 "get 3"; tmux_keys t1 Tab
+check "Tab completes a node id with its dot" at_cursor t1 "comfy flow.json*> get 3."
+tmux_type t1 "ste"; tmux_keys t1 Tab; tmux_keys t1 Enter
+check "get prints the value" wait_line t1 "12"
+tmux_type t1 "link 8.samples "; tmux_keys t1 Tab
+check "Tab lists node ids for an output" tmux_wait_for t1 "3:"
+tmux_keys t1 C-u
+tmux_type t1 "link 8.samples 3:"; tmux_keys t1 Tab
+check "Tab completes an output slot" at_cursor t1 "comfy flow.json*> link 8.samples 3:0 "
+tmux_keys t1 C-u
+
+# 2. Up recalls history; Ctrl-C mid-line cancels the line and keeps the shell.
+tmux_keys t1 Up
+check "Up recalls the last command" at_cursor t1 "comfy flow.json*> get 3.steps"
+tmux_keys t1 C-u
+tmux_type t1 "set 3.seed 99"; tmux_keys t1 C-c
+check "Ctrl-C cancels the half-typed line" tmux_wait_for t1 "set 3.seed 99^C"
+tmux_type t1 "get 3.seed"; tmux_keys t1 Enter
+check "the cancelled line did not run" wait_line t1 "156680208700286"
+check "the shell is still running" tmux_alive t1
+
+# 3. Ctrl-R searches history.
+tmux_keys t1 C-r; tmux_type t1 "ste"
+check "Ctrl-R finds a command" tmux_wait_for t1 "get 3.steps"
+tmux_keys t1 C-g; tmux_keys t1 C-u
+
+# 4. Ctrl-D with unsaved edits asks first; "n" keeps the shell, then "y" quits.
+tmux_keys t1 C-d
+check "Ctrl-D asks about unsaved edits" tmux_wait_for t1 "quit without saving 1 unsaved edit to flow.json? [y/N]"
+tmux_type t1 "n"; tmux_keys t1 Enter
+check "answering no keeps the shell" at_cursor t1 "comfy flow.json*> "
+tmux_type t1 "undo"; tmux_keys t1 Enter
+check "undo clears the dirty mark" at_cursor t1 "comfy flow.json> "
+tmux_keys t1 C-d
+check "Ctrl-D on a clean workflow exits" tmux_wait_exit t1
+check "history was written" test -s "$work/state/comfysh/history"
+check "history is private" test "$(stat -c %a "$work/state/comfysh/history")" = 600
+
+# 5. History survives a restart; UTF-8 typing works with LANG unset.
+tmux_start t2 "cd $work && env -u LANG -u LC_ALL -u LC_CTYPE TERM=xterm-256color $bin --no-init flow.json"
+tmux_wait_for t2 "comfy"
+tmux_keys t2 Up
+check "history from the last session" tmux_wait_for t2 "comfy flow.json> undo"
+tmux_keys t2 C-u
+tmux_type t2 'echo "lighthouse 灯台 éà"'; tmux_keys t2 Enter
+check "UTF-8 input without a locale" wait_line t2 "lighthouse 灯台 éà"
+tmux_type t2 'set @Positive.text "灯台"'; tmux_keys t2 Enter
+tmux_type t2 "get 6.text"; tmux_keys t2 Enter
+check "UTF-8 values round-trip" wait_line t2 '"灯台"'
+
+# 6. A multi-line block with a continuation prompt.
+tmux_type t2 "for s in 1 2 {"; tmux_keys t2 Enter
+check "continuation prompt" tmux_wait_for t2 "...>"
+tmux_type t2 "echo seed \$s"; tmux_keys t2 Enter
+tmux_type t2 "}"; tmux_keys t2 Enter
+check "the block ran" wait_line t2 "seed 2"
+tmux_type t2 "quit -f"; tmux_keys t2 Enter
+check "quit -f exits" tmux_wait_exit t2
+
+echo
+if ((failures)); then
+  echo "terminal tests: $failures failed"
+  exit 1
+fi
+echo "terminal tests: all passed"

@@ -1,0 +1,102 @@
+import Workflow
+
+/// `info CLASS`: a node class's inputs (types, defaults, ranges, choices, tooltips) and outputs.
+struct InfoCommand: Command {
+  static let name = "info"
+  static let group = CommandGroup.server
+  static let usage = "info CLASS|NODE"
+  static let summary =
+    "Describe a node class: inputs with types, defaults, ranges, choices and tooltips; outputs with names and types; paid or not."
+  static let example = "info KSampler"
+  static let arguments: [ArgumentKind] = [.className]
+
+  static func run(_ arguments: inout Arguments, in session: Session) async throws {
+    try arguments.expect(1)
+    guard let catalog = await session.catalog() else {
+      throw ShellError(
+        "no node catalog: \(session.catalogUnavailableReason ?? "unknown reason"); connect to a server or start with --catalog FILE"
+      )
+    }
+    var name = arguments[0].text
+    // `info 3` or `info @Sampler` describes that node's class.
+    if catalog[className: name] == nil, let id = try? session.resolveNode(arguments[0]),
+      let cls = session.workflow[id]?.classType
+    {
+      name = cls
+    }
+    guard let nodeClass = catalog[className: name] else {
+      let close = catalog.suggestions(for: name)
+      throw ShellError(
+        "there is no node class \(name)\(close.isEmpty ? "" : " (did you mean \(close.joined(separator: ", "))?)"); `catalog PATTERN` searches"
+      )
+    }
+    if session.console.jsonMode {
+      session.console.emit([
+        "type": "info", "class_type": .string(nodeClass.name), "object_info": .object(nodeClass.raw),
+      ])
+      return
+    }
+    var header =
+      "\(nodeClass.name)  \(JSONValue.string(nodeClass.displayName).serialized())  \(nodeClass.category)"
+    if nodeClass.isAPINode { header += "  paid API node (needs a key: `key use NAME`)" }
+    if nodeClass.isOutputNode { header += "  output node" }
+    if nodeClass.isDeprecated { header += "  deprecated" }
+    if nodeClass.isExperimental { header += "  experimental" }
+    var lines = [header]
+    if !nodeClass.description.isEmpty { lines.append("  " + nodeClass.description) }
+    if !nodeClass.inputs.isEmpty { lines.append("inputs:") }
+    var rows: [[String]] = []
+    for input in nodeClass.inputs {
+      rows.append([input.name, input.isRequired ? "" : "optional", describe(input)])
+      if let tooltip = input.tooltip, !tooltip.isEmpty { rows.append(["", "", "  " + tooltip]) }
+    }
+    lines += Render.table(rows)
+    lines.append("outputs:")
+    if nodeClass.outputs.isEmpty { lines.append("  (none)") }
+    lines += Render.table(
+      nodeClass.outputs.enumerated().map { slot, output in
+        [
+          String(slot), output.name, output.type == output.name ? "" : output.type,
+          output.isList ? "list" : "",
+        ]
+      })
+    session.console.print(lines: lines)
+  }
+
+  /// `INT 20 (1…10000)`, `COMBO "euler" of 30: euler, euler_ancestral, …`, `IMAGE link`.
+  static func describe(_ input: InputSpec) -> String {
+    var parts: [String] = []
+    switch input.kind {
+    case .int, .float:
+      parts.append(input.kind.typeName)
+      if let value = input.defaultValue { parts.append("default " + Render.value(value)) }
+      if let min = input.min, let max = input.max {
+        parts.append("\(min.text)…\(max.text)")
+      } else if let min = input.min {
+        parts.append("≥ \(min.text)")
+      } else if let max = input.max {
+        parts.append("≤ \(max.text)")
+      }
+      if let step = input.step { parts.append("step \(step.text)") }
+    case .boolean, .string:
+      parts.append(input.kind.typeName)
+      if let value = input.defaultValue { parts.append("default " + Render.short(value, limit: 40)) }
+      if input.options["multiline"]?.boolValue == true { parts.append("multiline") }
+    case .combo(let combo):
+      let names = combo.names
+      var text = "COMBO of \(names.count)"
+      if let value = input.defaultValue { text += ", default " + Render.value(value) }
+      if !names.isEmpty {
+        let shown = names.prefix(8).map { JSONValue.string($0).serialized() }.joined(separator: ", ")
+        text += ": " + shown + (names.count > 8 ? ", …" : "")
+      }
+      if !combo.validatesOptions { text += " (not checked by the server)" }
+      parts.append(text)
+    case .link(let type):
+      parts.append(type + " (link)")
+    }
+    if input.forcesInput { parts.append("link only") }
+    if input.controlAfterGenerate { parts.append("seed control: `seed NODE.\(input.name) randomize`") }
+    return parts.joined(separator: ", ")
+  }
+}

@@ -1,0 +1,178 @@
+import Shell
+
+/// The command line of `comfysh` (DESIGN §2), parsed by hand: swift-argument-parser's reflection cost
+/// two thirds of start-up (see Docs/performance.md), and a shell people open many times a day must
+/// open at once.
+enum Invocation: Equatable {
+  case shell(ShellOptions)
+  case simulator(SimulatorOptions)
+  case help(String)
+  case version
+}
+
+/// `comfysh sim [--port N] [--catalog FILE] [--data DIR] [--step-delay MS]`.
+struct SimulatorOptions: Equatable {
+  var port = 8188
+  var catalogPath: String?
+  var dataFolder: String?
+  var stepDelayMilliseconds = 0
+}
+
+/// A command line that cannot be used, with what to do instead.
+struct UsageError: Error, Equatable, CustomStringConvertible {
+  let message: String
+  var description: String { message }
+}
+
+enum CommandLineOptions {
+  static let usage = """
+    usage: comfysh [OPTIONS] [FILE.json | FILE.png | SCRIPT.comfy]
+           comfysh -c 'CMD; CMD' [FILE.json]
+           comfysh --check | --update SCRIPT.comfy
+           comfysh sim [--port N] [--catalog FILE] [--data DIR] [--step-delay MS]
+
+    An interactive shell for ComfyUI workflows in API format.
+
+      FILE.json, FILE.png   start the shell with this workflow loaded
+      SCRIPT.comfy          run a script, then exit (status 0 only if every command succeeded)
+      … | comfysh           read commands from standard input
+
+    options:
+      -c COMMANDS           run commands separated by ';', then exit
+      --server URL          the ComfyUI server (default: $COMFYSH_SERVER, else http://127.0.0.1:8188)
+      --sim                 use the built-in ComfyUI simulator on an ephemeral loopback port
+      --catalog FILE        node catalog from an /object_info JSON file instead of the server
+      --record FILE         record the session to a script
+      --check               replay a recorded transcript and compare its outputs
+      --update              replay a recorded transcript and rewrite its outputs
+      --keep-going          go on after a failing script command
+      --no-init             skip $XDG_CONFIG_HOME/comfysh/init.comfy
+      --json                machine-readable output: one JSON object per line
+      --no-color            plain output (also when NO_COLOR is set)
+      --insecure-key        do not warn when a key goes over plain http to another host
+      -h, --help            this help;  --version  the version
+
+    Inside the shell, `help` lists the commands.
+    """
+
+  static let simulatorUsage = """
+    usage: comfysh sim [--port N] [--catalog FILE] [--data DIR] [--step-delay MS]
+
+    Serves the ComfyUI simulator on 127.0.0.1 for other clients (curl, Python, a second comfysh).
+
+      --port N          the port (default 8188; 0 picks a free one)
+      --catalog FILE    serve this /object_info JSON instead of the built-in catalog
+      --data DIR        where input/, output/ and temp/ live (default: a new temporary folder)
+      --step-delay MS   time per progress step (sampler steps, upscale tiles), default 0
+    """
+
+  static func parse(_ arguments: [String]) throws(UsageError) -> Invocation {
+    if arguments.first == "sim" { return try parseSimulator(Array(arguments.dropFirst())) }
+    var options = ShellOptions()
+    var index = 0
+    func value(_ name: String) throws(UsageError) -> String {
+      index += 1
+      guard index < arguments.count else { throw UsageError(message: "\(name) needs a value\n\n\(usage)") }
+      return arguments[index]
+    }
+    var positional: [String] = []
+    var onlyPositional = false
+    while index < arguments.count {
+      let argument = arguments[index]
+      if onlyPositional || !argument.hasPrefix("-") || argument == "-" {
+        positional.append(argument)
+        index += 1
+        continue
+      }
+      var name = argument
+      var inlineValue: String?
+      if argument.hasPrefix("--"), let equals = argument.firstIndex(of: "=") {
+        name = String(argument[..<equals])
+        inlineValue = String(argument[argument.index(after: equals)...])
+      }
+      func take() throws(UsageError) -> String {
+        if let inlineValue { return inlineValue }
+        return try value(name)
+      }
+      switch name {
+      case "--": onlyPositional = true
+      case "-h", "--help": return .help(usage)
+      case "--version": return .version
+      case "-c": options.commands = try take()
+      case "--server": options.server = try take()
+      case "--catalog": options.catalogPath = try take()
+      case "--record": options.recordPath = try take()
+      case "--sim": options.useSimulator = true
+      case "--check": options.check = true
+      case "--update": options.update = true
+      case "--keep-going": options.keepGoing = true
+      case "--no-init": options.noInit = true
+      case "--json": options.json = true
+      case "--no-color": options.noColor = true
+      case "--insecure-key": options.insecureKey = true
+      default:
+        throw UsageError(message: "unknown option \(argument); `comfysh --help` lists the options")
+      }
+      index += 1
+    }
+    if positional.count > 1 {
+      throw UsageError(
+        message: "comfysh takes one file, got \(positional.joined(separator: " ")); quote names with spaces")
+    }
+    options.file = positional.first
+    if options.check && options.update {
+      throw UsageError(
+        message: "--check and --update exclude each other: --check compares, --update rewrites")
+    }
+    if (options.check || options.update) && (options.file == nil || options.fileIsWorkflow) {
+      throw UsageError(message: "--check and --update need a recorded script: comfysh --check SCRIPT.comfy")
+    }
+    if options.useSimulator && options.server != nil {
+      throw UsageError(message: "--sim and --server exclude each other: --sim starts its own server")
+    }
+    return .shell(options)
+  }
+
+  static func parseSimulator(_ arguments: [String]) throws(UsageError) -> Invocation {
+    var options = SimulatorOptions()
+    var index = 0
+    while index < arguments.count {
+      let argument = arguments[index]
+      var name = argument
+      var inlineValue: String?
+      if argument.hasPrefix("--"), let equals = argument.firstIndex(of: "=") {
+        name = String(argument[..<equals])
+        inlineValue = String(argument[argument.index(after: equals)...])
+      }
+      func take() throws(UsageError) -> String {
+        if let inlineValue { return inlineValue }
+        index += 1
+        guard index < arguments.count else {
+          throw UsageError(message: "\(name) needs a value\n\n\(simulatorUsage)")
+        }
+        return arguments[index]
+      }
+      switch name {
+      case "-h", "--help": return .help(simulatorUsage)
+      case "--port":
+        let text = try take()
+        guard let port = Int(text), (0...65535).contains(port) else {
+          throw UsageError(message: "--port takes a number from 0 to 65535, not \(text)")
+        }
+        options.port = port
+      case "--catalog": options.catalogPath = try take()
+      case "--data": options.dataFolder = try take()
+      case "--step-delay":
+        let text = try take()
+        guard let ms = Int(text), ms >= 0 else {
+          throw UsageError(message: "--step-delay takes milliseconds, not \(text)")
+        }
+        options.stepDelayMilliseconds = ms
+      default:
+        throw UsageError(message: "unknown option \(argument) for comfysh sim\n\n\(simulatorUsage)")
+      }
+      index += 1
+    }
+    return .simulator(options)
+  }
+}
