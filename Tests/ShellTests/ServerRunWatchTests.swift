@@ -53,7 +53,7 @@ import Testing
     #expect(first.contains("→ temp/"))
     // The same prompt again: everything from the cache, and run says so.
     let second = await h.ok("run")
-    #expect(h.output.stderr.contains("same as the last one run on \(h.simulator.baseURL)"))
+    #expect(h.output.stderr.contains("same as the last one run on this server"))
     #expect(h.output.stderr.contains("`seed NODE.INPUT randomize`"))
     _ = second
     let cached = await h.ok("watch")

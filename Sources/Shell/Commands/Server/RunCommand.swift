@@ -55,7 +55,7 @@ struct RunCommand: Command {
     if sameAsLast {
       let hint = session.seedInputAddress().map { "`seed \($0) randomize`" } ?? "`seed NODE.INPUT randomize`"
       session.console.warning(
-        "this prompt is the same as the last one run on \(server.address): ComfyUI answers it from its cache and makes nothing new; change an input, or \(hint) to get a new seed at each run"
+        "this prompt is the same as the last one run on this server: ComfyUI answers it from its cache and makes nothing new; change an input, or \(hint) to get a new seed at each run"
       )
     }
     var text = "queued \(queued.promptID)"
