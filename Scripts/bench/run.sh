@@ -60,8 +60,12 @@ results = json.load(open(sys.argv[1]))["results"]
 for r in results:
     print(f"  {r['command']:8s} {int(sys.argv[2]) / r['mean']:.1f} prompts/s (whole process, mean {r['mean']:.3f} s)")
 PY
+echo "  python's own count, without its start-up:"
+eval "$SWEEP_PYTHON" 2>&1 | sed 's/^/    /'
 
 echo "== peak memory (maximum resident set size)"
+/usr/bin/time -v "$BIN" --no-init -c 'echo hi' > /dev/null 2> "$OUT/time-baseline.txt"
+echo "  comfysh without a server (echo hi): $(grep 'Maximum resident' "$OUT/time-baseline.txt" | awk '{print $6}') KB"
 for name in comfysh python; do
   if [ "$name" = comfysh ]; then cmd="$ONE_SWIFT"; else cmd="$ONE_PYTHON"; fi
   /usr/bin/time -v bash -c "exec $cmd" > /dev/null 2> "$OUT/time-$name.txt"

@@ -52,7 +52,7 @@ def run_and_watch(ws, server, client_id, prompt):
     files = []
     for node_id, node_output in history["outputs"].items():
         for image in node_output.get("images", []):
-            files.append(f"{image['type']}/{image['subfolder']}/{image['filename']}")
+            files.append("/".join(part for part in (image["type"], image["subfolder"], image["filename"]) if part))
     return prompt_id, files, messages
 
 

@@ -53,10 +53,11 @@ public enum Secrets {
     }
   }
 
-  /// Masks every occurrence of the `known` keys and of anything shaped like a Comfy API key in `text`.
+  /// Masks every occurrence of the `known` keys and of anything shaped like a Comfy API key
+  /// (`comfyui-` then 16 or more letters or digits, the rule the shell's own masking uses) in `text`.
   public static func maskText(_ text: String, known: [String] = []) -> String {
     var result = text
-    for key in known where key.count >= 4 && result.contains(key) {
+    for key in known.sorted(by: { $0.count > $1.count }) where key.count >= 8 && result.contains(key) {
       result = result.replacingOccurrences(of: key, with: mask(key))
     }
     guard result.contains("comfyui-") else { return result }
@@ -65,8 +66,8 @@ public enum Secrets {
     while let range = rest.firstRange(of: "comfyui-") {
       output += rest[..<range.lowerBound]
       let tail = rest[range.upperBound...]
-      let body = tail.prefix { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }
-      if body.count >= 6 {
+      let body = tail.prefix { $0.isASCII && ($0.isLetter || $0.isNumber) }
+      if body.count >= 16 {
         output += mask("comfyui-" + body)
       } else {
         output += "comfyui-" + body

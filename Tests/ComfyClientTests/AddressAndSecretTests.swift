@@ -29,6 +29,8 @@ import Testing
     #expect(Secrets.maskText(text) == "X-API-KEY: comfyui-87d0…c1f2 sent")
     #expect(Secrets.maskText(Secrets.maskText(text)) == Secrets.maskText(text))
     #expect(Secrets.maskText("my key is hunter2hunter2", known: ["hunter2hunter2"]) == "my key is ••••")
+    // Not key-shaped: a package name is left alone.
+    #expect(Secrets.maskText("comfyui-frontend-package 1.27.10") == "comfyui-frontend-package 1.27.10")
     let masked = Secrets.masked(
       ["extra_data": ["api_key_comfy_org": "sk-abcdefghijklmnopqrstuvwxyz", "client_id": "c"], "note": "ok"])
     #expect(masked["extra_data"]?["api_key_comfy_org"] == "sk-abcdefghi…wxyz")

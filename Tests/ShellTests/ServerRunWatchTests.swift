@@ -237,3 +237,48 @@ import Testing
     await h.close()
   }
 }
+
+/// What `run` and `watch` show beyond the basics: outputs the server will not run, and node text.
+@MainActor
+@Suite(.serialized) struct ServerRunDetailTests {
+  /// One output valid, one not: the server answers 200 with node_errors; run warns and goes on.
+  @Test func acceptedWithNodeErrorsWarnsPerNode() async throws {
+    let h = try await ServerHarness()
+    _ = h.write(
+      "two.json",
+      """
+      {"1": {"inputs": {"width": 8, "height": 8, "batch_size": 1, "color": \(Int.random(in: 0...99999))}, "class_type": "EmptyImage"},
+       "2": {"inputs": {"width": -5, "height": 8, "batch_size": 1, "color": 0}, "class_type": "EmptyImage"},
+       "3": {"inputs": {"filename_prefix": "good", "images": ["1", 0]}, "class_type": "SaveImage"},
+       "9": {"inputs": {"filename_prefix": "bad", "images": ["2", 0]}, "class_type": "SaveImage"}}
+      """)
+    _ = await h.ok("load two.json")
+    let out = await h.ok("run")
+    #expect(out.hasPrefix("queued "), "\(out)")
+    let warnings = h.output.stderr
+    #expect(warnings.contains("some outputs will not run"), "\(warnings)")
+    #expect(warnings.contains("node 2 (EmptyImage) width: Value -5 smaller than min of"), "\(warnings)")
+    let watched = await h.ok("watch")
+    #expect(watched.contains("→ output/good_"), "\(watched)")
+    #expect(!watched.contains("bad_"))
+    await h.close()
+  }
+
+  /// Text a node sends while it runs (binary frame type 3) is shown under the node.
+  @Test func nodeTextIsShown() async throws {
+    let h = try await ServerHarness()
+    _ = h.write(
+      "size.json",
+      """
+      {"1": {"inputs": {"width": 16, "height": 8, "batch_size": 2, "color": \(Int.random(in: 0...99999))}, "class_type": "EmptyImage"},
+       "2": {"inputs": {"image": ["1", 0]}, "class_type": "GetImageSize", "_meta": {"title": "Get Image Size"}},
+       "3": {"inputs": {"width": ["2", 0], "height": ["2", 1], "batch_size": 1, "color": 0}, "class_type": "EmptyImage"},
+       "4": {"inputs": {"images": ["3", 0]}, "class_type": "PreviewImage"}}
+      """)
+    _ = await h.ok("load size.json")
+    let out = await h.ok("run; watch")
+    #expect(out.contains("Get Image Size (GetImageSize)  » width: 16, height: 8"), "\(out)")
+    #expect(out.contains("» batch size: 2"))
+    await h.close()
+  }
+}
