@@ -44,8 +44,8 @@ public actor ComfyConnection {
   private var isClosed = false
   private var trackers: [String: PromptTracker] = [:]
   private var trackerOrder: [String] = []
-  private var orphans: [String: [ServerEvent]] = [:]
-  private var orphanOrder: [String] = []
+  /// Recent events no tracker took (prompt not tracked yet, or no prompt id), oldest first.
+  private var orphans: [(promptID: String?, event: ServerEvent)] = []
   private var subscribers: [Int: AsyncStream<ConnectionEvent>.Continuation] = [:]
   private var nextSubscriber = 0
 
@@ -210,9 +210,8 @@ public actor ComfyConnection {
     default:
       break
     }
-    guard let id = route(event) else { return }
-    guard var tracker = trackers[id] else {
-      keepOrphan(event, for: id)
+    guard let id = route(event), var tracker = trackers[id] else {
+      keepOrphan(event, for: event.promptID)
       return
     }
     let updates = tracker.apply(event, at: lastMessageAt)
@@ -250,14 +249,28 @@ public actor ComfyConnection {
     return trackerOrder.first { trackers[$0]?.isFinished == false }
   }
 
-  /// Keeps events of a prompt not tracked yet: they can arrive before POST /prompt's answer does.
-  private func keepOrphan(_ event: ServerEvent, for id: String) {
-    if orphans[id] == nil {
-      orphanOrder.append(id)
-      if orphanOrder.count > 16 { orphans.removeValue(forKey: orphanOrder.removeFirst()) }
+  /// Keeps events no tracker took: a prompt's messages can all arrive before POST /prompt's answer
+  /// does (a fast server), and text and preview frames carry no prompt id at all.
+  private func keepOrphan(_ event: ServerEvent, for id: String?) {
+    orphans.append((id, event))
+    if orphans.count > 4096 { orphans.removeFirst(orphans.count - 4096) }
+  }
+
+  /// The kept events of `promptID`, and the ones without a prompt id that came after its first one
+  /// (they belong to the prompt that was running); removed from the buffer.
+  private func takeOrphans(of promptID: String) -> [ServerEvent] {
+    guard let first = orphans.firstIndex(where: { $0.promptID == promptID }) else { return [] }
+    var taken: [ServerEvent] = []
+    var kept = Array(orphans[..<first])
+    for entry in orphans[first...] {
+      if entry.promptID == promptID || entry.promptID == nil {
+        taken.append(entry.event)
+      } else {
+        kept.append(entry)
+      }
     }
-    orphans[id, default: []].append(event)
-    if orphans[id, default: []].count > 4096 { orphans[id]?.removeFirst() }
+    orphans = kept
+    return taken
   }
 
   // MARK: - Prompts
@@ -276,8 +289,7 @@ public actor ComfyConnection {
     guard trackers[promptID] == nil else { return }
     var tracker = PromptTracker(promptID: promptID, prompt: prompt, number: number)
     var updates: [PromptUpdate] = []
-    for event in orphans.removeValue(forKey: promptID) ?? [] { updates += tracker.apply(event) }
-    orphanOrder.removeAll { $0 == promptID }
+    for event in takeOrphans(of: promptID) { updates += tracker.apply(event) }
     trackers[promptID] = tracker
     trackerOrder.append(promptID)
     if trackerOrder.count > Self.keptTrackers,

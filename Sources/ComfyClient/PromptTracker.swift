@@ -304,6 +304,10 @@ public struct PromptTracker: Sendable, Equatable {
       nodes[node] = run
       updates.append(.output(node: node, files: new))
     }
+    // Nodes that wrote files ran to their end, though no message said so.
+    for run in nodes.values where run.state == .waiting && !run.outputs.isEmpty {
+      end(run.id, as: .finished, at: time, &updates)
+    }
     let outcome = entry.outcome
     switch outcome {
     case .failed, .interrupted:

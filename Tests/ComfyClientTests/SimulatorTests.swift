@@ -341,3 +341,34 @@ import Workflow
     }
   }
 }
+
+@Suite(.serialized) struct SimulatorTextTests {
+  /// Text frames (binary type 3) have no prompt id: they go to the prompt that runs the node, even
+  /// when every message of the prompt arrives before POST /prompt's answer does.
+  @Test func nodeTextReachesItsPrompt() async throws {
+    try await withSimulator { _, connection in
+      let json: JSONValue = [
+        "1": [
+          "inputs": ["width": 16, "height": 8, "batch_size": 2, "color": .int(Int.random(in: 0...99999))],
+          "class_type": "EmptyImage",
+        ],
+        "2": ["inputs": ["image": ["1", 0]], "class_type": "GetImageSize"],
+        "3": [
+          "inputs": ["width": ["2", 0], "height": ["2", 1], "batch_size": 1, "color": 0],
+          "class_type": "EmptyImage",
+        ],
+        "4": ["inputs": ["images": ["3", 0]], "class_type": "PreviewImage"],
+      ]
+      let events = await connection.events()
+      let queued = try await connection.run(try Workflow(apiJSON: json))
+      let (tracker, _) = try await connection.finish(queued.promptID)
+      var texts: [String] = []
+      for await event in events {
+        if case .message(.text(_, let text)) = event { texts.append(text) }
+        if case .prompt(_, .finished, _) = event { break }
+      }
+      #expect(texts == ["width: 16, height: 8\n batch size: 2"], "the socket carried \(texts)")
+      #expect(tracker.texts.map(\.text) == ["width: 16, height: 8\n batch size: 2"])
+    }
+  }
+}

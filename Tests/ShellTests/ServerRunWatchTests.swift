@@ -282,3 +282,26 @@ import Testing
     await h.close()
   }
 }
+
+/// Prompts this session did not queue: their messages go to another client's socket.
+@MainActor
+@Suite(.serialized) struct ServerForeignPromptTests {
+  @Test func watchAnotherClientsPromptByPolling() async throws {
+    let h = try await ServerHarness(faults: SimulatorFaults(nodeDelays: ["ImageInvert": .milliseconds(600)]))
+    let workflow = try Workflow(
+      apiJSON: try JSONValue.parse(ServerHarness.basic(color: Int.random(in: 0...9999), prefix: "other")))
+    let queued = try await h.session.server.client.queuePrompt(body: [
+      "client_id": "someone-else", "prompt": workflow.json, "extra_data": [:],
+    ])
+    let out = await h.ok("watch \(queued.promptID)")
+    #expect(out.hasPrefix("prompt \(queued.promptID) was queued by another client"), "\(out)")
+    #expect(out.contains("→ output/other_00001_.png"), "\(out)")
+    #expect(out.contains("done in"))
+    // Finished: shown from history at once, without polling.
+    let again = await h.ok("watch \(queued.promptID)")
+    #expect(again.contains("→ output/other_00001_.png") && !again.contains("was queued by another client"))
+    let outputs = await h.ok("outputs \(queued.promptID)")
+    #expect(outputs.contains("output/other_00001_.png"))
+    await h.close()
+  }
+}

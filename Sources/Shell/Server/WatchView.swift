@@ -39,6 +39,9 @@ final class WatchView {
   let session: Session
   let promptID: String
   let traceback: Bool
+  /// A prompt of another client: its messages go to that client's socket, so it is followed by asking
+  /// /history and /queue.
+  var foreign = false
   private let live: LiveLine?
   private var console: Console { session.console }
   private var idWidth = 2
@@ -130,25 +133,35 @@ final class WatchView {
       if let run = tracker.nodes[id] { printNode(run) }
       drawLive()
     case .text(let node, let text):
-      let name = tracker.nodes[node].map(ServerFormat.label) ?? "node \(node)"
-      for part in session.masked(text).split(separator: "\n", omittingEmptySubsequences: true) {
-        line("  " + node.padding(to: idWidth) + "  " + name.padding(to: labelWidth) + "  » " + part.trimmed)
-      }
-      emit([
-        "type": "text", "prompt_id": .string(promptID), "node": .string(node),
-        "text": .string(session.masked(text)),
-      ])
+      showText(node: node, text: text, tracker)
     case .preview(let node, let image):
       emit([
         "type": "preview", "prompt_id": .string(promptID), "node": node.map(JSONValue.string) ?? .null,
         "format": .string(image.format.name), "bytes": .int(image.bytes.count),
       ])
     case .reconciled:
-      line("  (messages were missed while disconnected; the rest is from the server's history)")
+      if foreign {
+        line(
+          "  (queued by another client, whose socket gets its messages: the result is from the server's history)"
+        )
+      } else {
+        line("  (messages were missed while disconnected; the rest is from the server's history)")
+      }
     case .finished(let outcome):
       flushCached(tracker)
       try finished(outcome, tracker)
     }
+  }
+
+  private func showText(node: String, text: String, _ tracker: PromptTracker) {
+    let name = tracker.nodes[node].map(ServerFormat.label) ?? "node \(node)"
+    for part in session.masked(text).split(separator: "\n", omittingEmptySubsequences: true) {
+      line("  " + node.padding(to: idWidth) + "  " + name.padding(to: labelWidth) + "  » " + part.trimmed)
+    }
+    emit([
+      "type": "text", "prompt_id": .string(promptID), "node": .string(node),
+      "text": .string(session.masked(text)),
+    ])
   }
 
   /// What is already known when watching starts: nodes that ended, in the order they ended.
@@ -159,7 +172,13 @@ final class WatchView {
       let y = b.element.endedAt ?? -1
       return x == y ? a.offset < b.offset : x < y
     }
-    for (_, run) in ordered { printNode(run) }
+    for (_, run) in ordered {
+      // Text a node sent while it ran comes before its line, as when watching live.
+      for entry in tracker.texts where entry.node == run.id {
+        showText(node: run.id, text: entry.text, tracker)
+      }
+      printNode(run)
+    }
   }
 
   private func flushCached(_ tracker: PromptTracker) {

@@ -37,6 +37,7 @@ struct WatchCommand: Command {
     let connection = server.connection()
     // Messages about prompts of other clients go to their sockets: those are followed by polling.
     let foreign = server.promptRecord(id) == nil
+    view.foreign = foreign
     if await connection.tracker(id) == nil {
       guard try await trackForeign(id, connection: connection, view: view, session: session) else { return }
     } else if await !connection.isConnected, await connection.tracker(id)?.isFinished == false {
@@ -78,6 +79,7 @@ struct WatchCommand: Command {
       try view.show(.snapshot(tracker))
       return false
     }
+    session.console.print("prompt \(id) was queued by another client: following it by asking the server")
     let queue = try await session.request { try await client.queue() }
     guard let item = (queue.running + queue.pending).first(where: { $0.promptID == id }) else {
       throw ShellError(
