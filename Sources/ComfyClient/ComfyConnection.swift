@@ -44,6 +44,11 @@ public actor ComfyConnection {
   private var isClosed = false
   private var trackers: [String: PromptTracker] = [:]
   private var trackerOrder: [String] = []
+  /// Prompts that may have lost messages to a dropped socket: their end is taken from /history.
+  private var missedMessages: Set<String> = []
+  /// The end messages of such prompts, held until the end marker (`executing` with no node) says
+  /// the history entry is written; applied as they are if /history does not have it.
+  private var heldEnds: [String: ServerEvent] = [:]
   /// Recent events no tracker took (prompt not tracked yet, or no prompt id), oldest first.
   private var orphans: [(promptID: String?, event: ServerEvent)] = []
   private var subscribers: [Int: AsyncStream<ConnectionEvent>.Continuation] = [:]
@@ -126,6 +131,7 @@ public actor ComfyConnection {
     socket = nil
     if isClosed { return }
     let reason = error.map { "\($0)" } ?? "the server closed the WebSocket"
+    for id in trackerOrder where trackers[id]?.isFinished == false { missedMessages.insert(id) }
     broadcast(.disconnected(reason: reason))
     startReconnecting()
   }
@@ -138,7 +144,9 @@ public actor ComfyConnection {
   private func reconnectLoop() async {
     defer { reconnecting = nil }
     let started = Monotonic.now()
-    let delays: [Double] = [0.05, 0.1, 0.2, 0.4, 0.8, 1, 1, 2]
+    // Not at once: the server must first drop the old socket, or its clean-up (which goes by client
+    // id) unregisters the new one and leaves it deaf (fixtures: exec/reconnect-replaced-old-closed).
+    let delays: [Double] = [0.25, 0.25, 0.5, 1, 1, 2]
     var attempt = 0
     var lastError = ""
     while !isClosed {
@@ -165,6 +173,20 @@ public actor ComfyConnection {
     }
   }
 
+  /// Closes the socket and opens a new one with the same client id, then asks /history what was missed.
+  public func reopen() async {
+    guard !isClosed, reconnecting == nil else { return }
+    for id in trackerOrder where trackers[id]?.isFinished == false { missedMessages.insert(id) }
+    do {
+      try await openSocket()
+      reconnectCount += 1
+      broadcast(.reconnected)
+      await reconcileUnfinished()
+    } catch {
+      startReconnecting()
+    }
+  }
+
   /// Asks /history about every prompt not finished yet: messages sent while no socket listened are lost.
   private func reconcileUnfinished() async {
     for id in trackerOrder where trackers[id]?.isFinished == false {
@@ -172,8 +194,32 @@ public actor ComfyConnection {
       guard var tracker = trackers[id] else { continue }
       let updates = tracker.reconcile(with: entry)
       trackers[id] = tracker
+      missedMessages.remove(id)
+      heldEnds.removeValue(forKey: id)
       for update in updates { broadcast(.prompt(id: id, update: update, tracker: tracker)) }
     }
+  }
+
+  /// Ends a prompt that may have lost messages: from its history entry (outcome and every file), else
+  /// from the end messages that did arrive.
+  private func finishFromHistory(_ id: String, endMarker: ServerEvent) async {
+    var entry: HistoryEntry?
+    for attempt in 0..<3 where entry == nil {
+      if attempt > 0 { try? await Task.sleep(for: .milliseconds(100)) }
+      entry = try? await client.history(promptID: id)
+    }
+    missedMessages.remove(id)
+    let held = heldEnds.removeValue(forKey: id)
+    guard var tracker = trackers[id], !tracker.isFinished else { return }
+    var updates: [PromptUpdate] = []
+    if let entry {
+      updates = tracker.reconcile(with: entry)
+    } else {
+      if let held { updates += tracker.apply(held) }
+      updates += tracker.apply(endMarker)
+    }
+    trackers[id] = tracker
+    for update in updates { broadcast(.prompt(id: id, update: update, tracker: tracker)) }
   }
 
   /// Closes the socket (normal close handshake) and ends every subscription.
@@ -213,6 +259,19 @@ public actor ComfyConnection {
     guard let id = route(event), var tracker = trackers[id] else {
       keepOrphan(event, for: event.promptID)
       return
+    }
+    if missedMessages.contains(id), !tracker.isFinished {
+      switch event {
+      case .executionSuccess, .executionError, .executionInterrupted:
+        // Files reported while no socket listened are only in /history, written after this message.
+        heldEnds[id] = event
+        return
+      case .executing(_, nil, _):
+        Task { await self.finishFromHistory(id, endMarker: event) }
+        return
+      default:
+        break
+      }
     }
     let updates = tracker.apply(event, at: lastMessageAt)
     guard !updates.isEmpty else { return }
@@ -418,6 +477,7 @@ public actor ComfyConnection {
     }
     var lastActivity = Monotonic.now()
     var lastPoll = Monotonic.now()
+    var reopened = false
     for await input in inputs {
       try Task.checkCancellation()
       switch input {
@@ -456,8 +516,20 @@ public actor ComfyConnection {
         case .waiting(let position):
           lastActivity = now
           output.yield(.waiting(position: position))
-        case .running:
-          if !poll { lastActivity = now }
+        case .running(let inactivity):
+          guard let inactivity else {
+            if !poll { lastActivity = now }
+            break
+          }
+          // A socket can be open and deaf (its registration was dropped by the server's clean-up of
+          // an older socket with the same client id): open it again once before giving up.
+          if !reopened {
+            reopened = true
+            lastActivity = now
+            await reopen()
+            break
+          }
+          throw inactivity
         }
       }
     }
@@ -468,7 +540,8 @@ public actor ComfyConnection {
   private enum QuietCheck {
     case finished
     case waiting(position: Int)
-    case running
+    /// Still running; with the error to report when the quiet spell counts as inactivity.
+    case running(ComfyClientError?)
   }
 
   /// After a quiet spell: maybe the end was missed (ask /history), maybe the prompt waits its turn (ask
@@ -483,16 +556,17 @@ public actor ComfyConnection {
       return .waiting(position: index + 1 + queue.running.count)
     }
     if queue.running.contains(where: { $0.promptID == promptID }) {
-      guard strict else { return .running }
+      guard strict else { return .running(nil) }
       let node =
         trackers[promptID]?.currentNode.map { id -> String in
           let run = trackers[promptID]?.nodes[id]
           return " (node \(id)" + (run?.classType.map { " \($0)" } ?? "") + " was running)"
         } ?? ""
-      throw ComfyClientError(
-        .inactivity,
-        "no news from \(client.server) about prompt \(promptID) for \(timeout.secondsText)\(node); it is still running there: `watch` to follow it again, `interrupt` to stop it, or `watch --timeout SECONDS` to wait longer"
-      )
+      return .running(
+        ComfyClientError(
+          .inactivity,
+          "no news from \(client.server) about prompt \(promptID) for \(timeout.secondsText)\(node); it is still running there: `watch` to follow it again, `interrupt` to stop it, or `watch --timeout SECONDS` to wait longer"
+        ))
     }
     // Not queued, not running, not in history: it may have finished in the instant between the two asks.
     if let entry = try await client.history(promptID: promptID) {

@@ -124,16 +124,17 @@ import Workflow
     }
   }
 
-  /// The socket is cut mid-run: the connection reconnects with the same id and the end is still seen
-  /// (live after the greeting, or from /history).
+  /// The simulator cuts the socket mid-run (its `dropWebSocketAfter` fault, no close frame): the
+  /// connection reconnects with the same id and the end is still seen (live after the greeting, or
+  /// from /history).
   @Test func droppedSocketIsReconnectedAndReconciled() async throws {
     let configuration = SimulatorConfiguration(stepDelay: .milliseconds(5))
     try await withSimulator(configuration) { simulator, connection in
-      try await connection.connect()
-      simulator.setFaults(SimulatorFaults(dropWebSocketAfter: 6))
-      // Sockets opened from now on are cut after 6 messages; clear the fault once the first one drops.
+      // Sockets are cut after 12 messages while the fault is set: the first one, mid-run. It is
+      // cleared when the drop is seen, so the socket opened again stays.
+      simulator.setFaults(SimulatorFaults(dropWebSocketAfter: 12))
       let events = await connection.events()
-      let watcher = Task {
+      let clearer = Task {
         for await event in events {
           if case .disconnected = event {
             simulator.setFaults(SimulatorFaults())
@@ -142,13 +143,12 @@ import Workflow
         }
         return false
       }
-      await connection.dropSocketForTesting()
-      #expect(await watcher.value)
       let queued = try await connection.run(Prompts.upscale(size: 1024))
       let (tracker, followed) = try await connection.finish(queued.promptID)
       #expect(tracker.outcome == .success)
       #expect(tracker.nodes["4"]?.outputs.isEmpty == false)
-      #expect(await connection.reconnectCount >= 1)
+      #expect(await connection.reconnectCount == 1)
+      #expect(await clearer.value, "the simulator did not cut the socket")
       _ = followed
     }
   }

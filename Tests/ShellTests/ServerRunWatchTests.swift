@@ -150,8 +150,11 @@ import Testing
     await h.close()
   }
 
+  /// The simulator cuts the session's socket mid-run (fault, no close frame): watch says so, the
+  /// socket comes back with the same client id, and the run is followed to its end.
   @Test func droppedSocketMidRunIsReconnected() async throws {
-    let h = try await ServerHarness(stepDelay: .milliseconds(10))
+    let h = try await ServerHarness(
+      stepDelay: .milliseconds(10), faults: SimulatorFaults(dropWebSocketAfter: 30))
     _ = h.write(
       "up.json",
       """
@@ -161,17 +164,25 @@ import Testing
        "4": {"inputs": {"images": ["3", 0]}, "class_type": "PreviewImage"}}
       """)
     _ = await h.ok("load up.json")
-    _ = await h.ok("run")
-    let connection = try #require(h.session.server.existingConnection)
-    let dropper = Task {
-      try await Task.sleep(for: .milliseconds(120))
-      await connection.dropSocketForTesting()
+    // The socket run opens is cut after 30 messages, during the upscale's progress (watch is following
+    // by then); the fault is cleared once the drop is seen.
+    let events = await h.session.server.connection().events()
+    let simulator = h.simulator
+    let clearer = Task {
+      for await event in events {
+        if case .disconnected = event {
+          simulator.setFaults(SimulatorFaults())
+          return
+        }
+      }
     }
+    _ = await h.ok("run")
     let out = await h.ok("watch")
-    try await dropper.value
+    clearer.cancel()
     #expect(out.contains("connection lost"), "\(out)")
     #expect(out.contains("reconnected"))
     #expect(out.contains("→ temp/") && out.contains("done in"))
+    #expect(await h.session.server.existingConnection?.reconnectCount == 1)
     await h.close()
   }
 
