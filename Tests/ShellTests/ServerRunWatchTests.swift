@@ -287,8 +287,22 @@ import Testing
        "4": {"inputs": {"images": ["3", 0]}, "class_type": "PreviewImage"}}
       """)
     _ = await h.ok("load size.json")
+    let events = await h.session.server.connection().events()
+    let seen = Task {
+      var types: [String] = []
+      for await event in events {
+        switch event {
+        case .message(let message): types.append(message.typeName)
+        case .prompt(_, let update, _): types.append("→ \(update)".prefix(40).description)
+        default: types.append("\(event)".prefix(30).description)
+        }
+        if case .prompt(_, .finished, _) = event { break }
+      }
+      return types
+    }
     let out = await h.ok("run; watch")
-    #expect(out.contains("Get Image Size (GetImageSize)  » width: 16, height: 8"), "\(out)")
+    let types = await seen.value
+    #expect(out.contains("Get Image Size (GetImageSize)  » width: 16, height: 8"), "\(out)\n\(types)")
     #expect(out.contains("» batch size: 2"))
     await h.close()
   }
