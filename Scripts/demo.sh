@@ -5,4 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 Scripts/setup.sh
 swift build -c release --static-swift-stdlib --product comfysh
-exec .build/release/comfysh --no-init Docs/examples/demo.comfy
+exec .build/release/comfysh --no-init --sim Docs/examples/demo.comfy

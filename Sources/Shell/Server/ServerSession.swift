@@ -60,6 +60,8 @@ public final class ServerSession {
   private var watched: [String: Int] = [:]
   /// `seed NODE.INPUT MODE` policies, in the order they were given.
   public internal(set) var seedPolicies: [SeedPolicy] = []
+  /// Input values of files uploaded in this session (`cat.png`, `sub/cat.png`), known to exist.
+  public internal(set) var uploadedNames: Set<String> = []
   /// Number ranges of inputs (min … max from /object_info), per server, class and input.
   private var ranges: [String: ClosedRange<Int128>] = [:]
 

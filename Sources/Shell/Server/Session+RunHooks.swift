@@ -4,9 +4,51 @@ import Workflow
 /// A hook `run` calls that another part of comfysh fills in; it lives in this file alone so that
 /// filling it touches nothing else. (The other hook, `apiKeyForRun()`, is in Keys/Session+Keys.swift.)
 extension Session {
-  /// Local checks before `run` posts the prompt (the node catalog's validator; paid nodes without a
-  /// key). Throw a `ShellError` to stop the run; nothing is posted and nothing changes.
-  func validateBeforeRun() async throws {}
+  /// Local checks before `run` posts the prompt: the catalog's validator (the same messages as
+  /// `validate`) and paid nodes without a key. Throws to stop the run; nothing is posted.
+  ///
+  /// Whether an input file exists is left to the server: the catalog's file list is a snapshot and
+  /// files uploaded since (by this or another client) would be refused wrongly. Such doubts are warnings.
+  func validateBeforeRun() async throws {
+    guard let catalog = await catalog() else { return }
+    let prompt = workflow.json
+    let result = validate(
+      prompt: prompt, catalog: catalog, hooks: ValidationHooks(inputFileExists: { _ in true }))
+    if !result.accepted {
+      console.print(lines: result.describeForUser(catalog: catalog))
+      throw ShellError(
+        "not sent: the server would reject this workflow (\(result.error?.type ?? "invalid")); fix the errors above"
+      )
+    }
+    if !result.nodeErrors.isEmpty {
+      for line in result.describeForUser(catalog: catalog) { console.warning(line) }
+    }
+    let files = validate(
+      prompt: prompt, catalog: catalog, hooks: ValidationHooks(inputFileExists: inputFileKnown))
+    for (id, errors) in files.nodeErrors {
+      for error in errors.errors where error.type == "custom_validation_failed" {
+        console.warning(
+          "\(id): \(error.details) (not in the server's list when the catalog was read; the server decides)")
+      }
+    }
+    let paid = workflow.nodes.values.filter { isPaid($0) }
+    if !paid.isEmpty, try apiKeyForRun() == nil {
+      let list = paid.map { "\(NodeRef.id($0.id)) (\($0.classType ?? "?"))" }.joined(separator: ", ")
+      throw ShellError(
+        "not sent: \(paid.count == 1 ? "node \(list) is a paid API node" : "nodes \(list) are paid API nodes") and no key is selected; "
+          + "add one with `key add NAME`, then `key use NAME` (or set COMFY_API_KEY)")
+    }
+  }
+
+  /// A file an input names is known when the catalog lists it or this session uploaded it.
+  var inputFileKnown: @Sendable (String) -> Bool {
+    let listed = Set(
+      (currentCatalog?.classes ?? []).flatMap {
+        $0.inputs.filter(\.isUpload).flatMap { $0.combo?.names ?? [] }
+      })
+    let uploaded = server.uploadedNames
+    return { name in listed.contains(name) || uploaded.contains(name) }
+  }
 }
 
 /// A key as it may be shown: `comfyui-87d0…c1f2` (the same form as `key list`).

@@ -21,7 +21,8 @@ public enum TranscriptCheck {
       console.error(error.message, location: "\(path):\(error.line)")
       return 2
     }
-    interpreter.sourceName = FileIO.baseName(of: path)
+    // Errors are recorded as `error: …` without FILE:LINE, which would change as --update adds lines.
+    interpreter.sourceName = nil
     interpreter.keepGoing = true
     session.baseFolder = FileIO.parentFolder(of: path)
 

@@ -17,7 +17,9 @@ struct ValidateCommand: Command {
         "validating needs the node catalog: \(session.catalogUnavailableReason ?? "none"); connect to a server or start with --catalog FILE"
       )
     }
-    let result = validate(prompt: session.workflow.json, catalog: catalog)
+    let result = validate(
+      prompt: session.workflow.json, catalog: catalog,
+      hooks: ValidationHooks(inputFileExists: session.inputFileKnown))
     if asJSON {
       let body = result.responseJSON()
       session.console.result(

@@ -46,6 +46,7 @@ struct UploadCommand: Command {
       "uploaded \(filename) → \(uploaded.type)/"
       + (uploaded.subfolder.isEmpty ? "" : uploaded.subfolder + "/")
       + uploaded.name
+    session.server.uploadedNames.insert(uploaded.inputValue)
     if uploaded.name != filename { text += " (renamed by the server: another file had that name)" }
     var object: JSONObject = [
       "type": "upload", "file": .string(filename), "name": .string(uploaded.name),

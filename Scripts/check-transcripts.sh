@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Replays the documentation's transcripts against a fresh built-in simulator with --check (new prompt
+# ids each time), and runs the example scripts, so the docs cannot drift from what comfysh does.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin="${COMFYSH_BINARY:-$PWD/.build/debug/comfysh}"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export XDG_STATE_HOME=$work/state XDG_CONFIG_HOME=$work/config XDG_CACHE_HOME=$work/cache
+
+"$bin" --no-init --sim --check Docs/tutorial.comfy
+for script in Docs/examples/demo.comfy Docs/examples/sweep.comfy; do
+  "$bin" --no-init --sim "$script" >"$work/out.txt" 2>&1 || { cat "$work/out.txt"; echo "$script failed" >&2; exit 1; }
+  echo "$script: ran"
+done
