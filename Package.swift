@@ -81,7 +81,8 @@ let package = Package(
       dependencies: ["ComfyClient", "ComfySim", "Workflow"],
       swiftSettings: strictSettings
     ),
-    .testTarget(name: "EndToEndTests", dependencies: ["Workflow"], swiftSettings: strictSettings),
+    .testTarget(
+      name: "EndToEndTests", dependencies: ["Workflow", "ComfySim"], swiftSettings: strictSettings),
     .testTarget(
       name: "ShellTests",
       dependencies: ["Shell", "ComfySim", "Workflow"],

@@ -66,7 +66,15 @@ import Testing
     let h = try await ServerHarness()
     await h.loadBasic()
     _ = await h.ok("unlink 3.images")
-    let error = await h.fails("run")
+    // Checked locally first: nothing is sent.
+    let local = await h.fails("run")
+    #expect(
+      local.contains("not sent: the server would reject this workflow (prompt_outputs_failed_validation)"),
+      "\(local)")
+    #expect(h.output.stdout.contains("images is missing"))
+    #expect(h.session.server.lastPromptID == nil)
+    // Sent unchecked, the server's 400 is explained the same way.
+    let error = await h.fails("run --no-check")
     #expect(error.contains("the server refused the prompt"), "\(error)")
     #expect(error.contains("node 3 (SaveImage) \"Save Image\" images: Required input is missing"))
     #expect(error.contains("link 3.images NODE:SLOT") || error.contains("set 3.images"))
@@ -75,7 +83,8 @@ import Testing
     // An unknown class is a prompt-level error (the catalog would refuse `add`; a file can carry one).
     _ = h.write("unknown.json", #"{"9": {"inputs": {}, "class_type": "NoSuchNode"}}"#)
     _ = await h.ok("load unknown.json")
-    let unknown = await h.fails("run")
+    #expect(await h.fails("run").contains("not sent"))
+    let unknown = await h.fails("run --no-check")
     #expect(unknown.contains("Cannot execute because node NoSuchNode does not exist"), "\(unknown)")
     await h.close()
   }
@@ -119,7 +128,13 @@ import Testing
     try FileIO.writeAtomically(h.shell.folder + "/example.png", png)
     await h.shell.loadSeed()
     _ = await h.ok("upload example.png 14.image")
-    _ = await h.ok("run")
+    // A paid node and no key: refused before anything is sent, naming the node.
+    let refused = await h.fails("run")
+    #expect(
+      refused.contains("not sent: node 11 (FluxProUltraImageNode) is a paid API node and no key is selected"),
+      "\(refused)")
+    // Sent anyway, the server answers as ComfyUI does: the node fails at run time.
+    _ = await h.ok("run --no-check")
     let error = await h.fails("watch")
     let out = h.output.stdout
     #expect(out.contains("  14  Load Image (LoadImage)"), "\(out)")

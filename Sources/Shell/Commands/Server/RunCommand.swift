@@ -5,18 +5,19 @@ import Workflow
 struct RunCommand: Command {
   static let name = "run"
   static let group = CommandGroup.running
-  static let usage = "run [--front]"
+  static let usage = "run [--front] [--no-check]"
   static let summary =
-    "Queue the workflow on the server (seed policies applied first) and print its prompt id and queue number; --front puts it at the head of the queue."
+    "Queue the workflow on the server (checked with the catalog and seed policies applied first) and print its prompt id and queue number; --front puts it at the head of the queue, --no-check sends it unchecked for the server to judge."
   static let example = "run"
 
   static func run(_ arguments: inout Arguments, in session: Session) async throws {
     let front = arguments.flag("--front")
+    let unchecked = arguments.flag("--no-check")
     try arguments.expect(0)
     guard !session.workflow.isEmpty else {
       throw ShellError("the workflow is empty: `load FILE` or `add CLASS` first")
     }
-    try await session.validateBeforeRun()
+    if !unchecked { try await session.validateBeforeRun() }
     let server = session.server
     let (prompt, seeds, seedWarnings) = await session.workflowWithSeedPolicies()
     for warning in seedWarnings { session.console.warning(warning) }
