@@ -23,11 +23,16 @@ struct Binary {
   }
 
   /// Runs comfysh with arguments and optional standard input, in `folder`, with its own XDG folders.
+  /// The waiting happens off the cooperative threads, which the in-process simulator needs meanwhile.
   static func run(
     _ arguments: [String], stdin: String? = nil, in folder: String, environment: [String: String] = [:]
-  )
-    throws -> Result
-  {
+  ) async throws -> Result {
+    try await OwnThread.run { try runBlocking(arguments, stdin: stdin, in: folder, environment: environment) }
+  }
+
+  private static func runBlocking(
+    _ arguments: [String], stdin: String?, in folder: String, environment: [String: String]
+  ) throws -> Result {
     guard FileManager.default.isExecutableFile(atPath: path) else {
       throw ShellFailure("the comfysh binary is missing at \(path); run `swift build` first")
     }

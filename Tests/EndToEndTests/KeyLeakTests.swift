@@ -8,7 +8,7 @@ import Testing
 /// against the simulator with a paid node, through success and error paths, recording, queue, payload
 /// and history. Afterwards the key must be nowhere but in the key store and in what the simulator
 /// received: not in any file the sessions wrote, not in anything they printed, not in process arguments.
-@Suite(.serialized) struct KeyLeakTests {
+@Suite(.serialized, .timeLimit(.minutes(3))) struct KeyLeakTests {
   static let workflow = """
     {
       "11": {"inputs": {"prompt": "a lighthouse", "prompt_upsampling": false, "seed": 7, "aspect_ratio": "16:9", "raw": false},
@@ -54,7 +54,7 @@ import Testing
       history
       """
     try script.write(toFile: folder + "/session.comfy", atomically: true, encoding: .utf8)
-    let scripted = try Binary.run(
+    let scripted = try await Binary.run(
       ["--no-init", "--keep-going", "--server", server, "--record", "recorded.comfy", "session.comfy"],
       stdin: key + "\n", in: folder)
     printed += [scripted.stdout, scripted.stderr]
@@ -63,7 +63,7 @@ import Testing
     #expect(scripted.stderr.contains("missing.png"))
 
     // 2. --json, with the key from COMFYSH_KEY_<NAME>.
-    let json = try Binary.run(
+    let json = try await Binary.run(
       [
         "--no-init", "--json", "--server", server, "-c",
         "key use leak; key list; load flux.json; set 11.seed 9; payload; run; watch; queue",
@@ -78,24 +78,24 @@ import Testing
     try tmux.start(
       "cd \(folder) && XDG_CONFIG_HOME=\(folder)/.config XDG_STATE_HOME=\(folder)/.state XDG_CACHE_HOME=\(folder)/.cache \(Binary.path) --no-init --server \(server)"
     )
-    try tmux.waitFor("comfy>")
+    try await tmux.waitFor("comfy>")
     let pid = try tmux.panePID()
     tmux.type("key add typed"); tmux.keys("Enter")
-    try tmux.waitFor("hidden")
+    try await tmux.waitFor("hidden")
     tmux.type(key); tmux.keys("Enter")
-    try tmux.waitFor("added key typed")
+    try await tmux.waitFor("added key typed")
     for command in [
       "key use typed", "load flux.json", "set 11.seed 10", "run", "watch", "queue", "payload", "key list",
     ] {
       tmux.type(command); tmux.keys("Enter")
     }
-    try tmux.waitFor("\"api_key_comfy_org\"")
+    try await tmux.waitFor("\"api_key_comfy_org\"")
     // The shell's own process arguments, while it runs.
     let arguments = try String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)
     #expect(!arguments.isEmpty)
     #expect(!arguments.contains(key))
     tmux.type("quit -f"); tmux.keys("Enter")
-    try tmux.waitForExit()
+    try await tmux.waitForExit()
     printed.append(tmux.history())
 
     // The simulator received exactly that key, and only it.
@@ -193,20 +193,20 @@ struct Tmux {
     return pid
   }
 
-  func waitFor(_ text: String, seconds: Double = 15) throws {
+  func waitFor(_ text: String, seconds: Double = 15) async throws {
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {
       if history().contains(text) { return }
-      usleep(50_000)
+      try await Task.sleep(for: .milliseconds(50))
     }
     throw ShellFailure("'\(text)' did not appear; screen:\n\(screen())")
   }
 
-  func waitForExit(seconds: Double = 15) throws {
+  func waitForExit(seconds: Double = 15) async throws {
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {
       if run(["display-message", "-p", "-t", "t", "#{pane_dead}"]).hasPrefix("1") { return }
-      usleep(50_000)
+      try await Task.sleep(for: .milliseconds(50))
     }
     throw ShellFailure("the shell did not exit; screen:\n\(screen())")
   }

@@ -1,9 +1,11 @@
 import Foundation
 import Testing
 
+@testable import Workflow
+
 /// A recording survives `kill -9`: every command that finished is already in the file.
-@Suite struct RecordingCrashTests {
-  @Test func killDuringRecordingLosesNoFinishedCommand() throws {
+@Suite(.timeLimit(.minutes(2))) struct RecordingCrashTests {
+  @Test func killDuringRecordingLosesNoFinishedCommand() async throws {
     let folder = Binary.temporaryFolder()
     let process = Process()
     process.executableURL = URL(fileURLWithPath: Binary.path)
@@ -30,11 +32,11 @@ import Testing
         {
           break
         }
-        usleep(2_000)
+        try await Task.sleep(for: .milliseconds(2))
       }
     }
     kill(process.processIdentifier, SIGKILL)
-    process.waitUntilExit()
+    await OwnThread.run { process.waitUntilExit() }
     #expect(process.terminationReason == .uncaughtSignal)
     let text = try String(contentsOfFile: recording, encoding: .utf8)
     let expected = (1...20).map { "echo line \($0)\n#> line \($0)\n" }.joined()

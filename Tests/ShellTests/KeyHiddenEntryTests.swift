@@ -1,5 +1,6 @@
 import Synchronization
 import Testing
+import Workflow
 
 @testable import Shell
 
@@ -83,18 +84,19 @@ import Glibc
       _ keys: String, cancel: HiddenEntry.CancelFlag = .init()
     ) async -> (Result<String, KeyError>, String) {
       let slave = self.slave
-      let reader = Task.detached {
+      // Both sides block on the terminal, so both run off the cooperative threads.
+      async let result = OwnThread.run {
         Result { () throws(KeyError) in
           try HiddenEntry.readLine(
             prompt: "key for work (typing is hidden): ", input: slave, output: slave, cancel: cancel)
         }
       }
-      var screen = self.screen(until: "hidden): ")
+      var screen = await OwnThread.run { self.screen(until: "hidden): ") }
       type(keys)
-      let result = await reader.value
+      let entered = await result
       // The line break that ends the entry may have come with the prompt (a cancelled task).
-      if !screen.utf8.contains(10) { screen += self.screen(until: "\n") }
-      return (result, screen)
+      if !screen.utf8.contains(10) { screen += await OwnThread.run { self.screen(until: "\n") } }
+      return (entered, screen)
     }
   }
 

@@ -1,4 +1,5 @@
 import Synchronization
+import Workflow
 
 #if canImport(Glibc)
 import Glibc
@@ -29,7 +30,7 @@ public struct SecretInput: Sendable {
   public static let terminal = SecretInput(
     isTerminal: { isatty(0) == 1 },
     readHidden: { prompt in try await HiddenEntry.read(prompt: prompt) },
-    readLine: { await Task.detached { Swift.readLine(strippingNewline: true) }.value })
+    readLine: { await OwnThread.run(on: OwnThread.standardInput) { Swift.readLine(strippingNewline: true) } })
 }
 
 /// Reading a line at a terminal with echo off. The terminal's settings are saved first and restored
@@ -44,15 +45,15 @@ public enum HiddenEntry {
   }
 
   /// Reads from standard input; the prompt goes to the controlling terminal (else standard error).
-  /// The blocking read runs off the main actor.
+  /// The blocking read runs on a thread of its own.
   public static func read(prompt: String) async throws -> String {
     let flag = CancelFlag()
     return try await withTaskCancellationHandler {
-      try await Task.detached {
+      try await OwnThread.run {
         let output = open("/dev/tty", O_WRONLY | O_NOCTTY | O_CLOEXEC)
         defer { if output >= 0 { close(output) } }
         return try readLine(prompt: prompt, input: 0, output: output >= 0 ? output : 2, cancel: flag)
-      }.value
+      }
     } onCancel: {
       flag.set()
     }

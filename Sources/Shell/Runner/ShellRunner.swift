@@ -148,9 +148,9 @@ public enum ShellRunner {
     (interpreter.sourceName, interpreter.keepGoing, interpreter.session.baseFolder) = saved
   }
 
-  /// One line of standard input without blocking the main actor.
+  /// One line of standard input, read on a thread of its own so no task waits behind it.
   static func readStandardInputLine() async -> String? {
-    await Task.detached { readLine(strippingNewline: true) }.value
+    await OwnThread.run(on: OwnThread.standardInput) { readLine(strippingNewline: true) }
   }
 }
 
