@@ -237,6 +237,44 @@ import Testing
     await h.close()
   }
 
+  @Test func backgroundWatchGivesThePromptBackAndPrintsTaggedLines() async throws {
+    let h = try await ServerHarness(stepDelay: .milliseconds(15))
+    h.session.server.finishNotices = true
+    _ = h.write(
+      "up.json",
+      """
+      {"1": {"inputs": {"width": 1024, "height": 1024, "batch_size": 1, "color": 9}, "class_type": "EmptyImage"},
+       "2": {"inputs": {"model_name": "sim-upscale-x2.safetensors"}, "class_type": "UpscaleModelLoader"},
+       "3": {"inputs": {"upscale_model": ["2", 0], "image": ["1", 0]}, "class_type": "ImageUpscaleWithModel", "_meta": {"title": "Upscale"}},
+       "4": {"inputs": {"filename_prefix": "bg", "images": ["3", 0]}, "class_type": "SaveImage"}}
+      """)
+    _ = await h.ok("load up.json")
+    let id = try #require(h.queuedID(await h.ok("run")))
+    let tag = "[\(id.prefix(8))] "
+    #expect(
+      await h.ok("watch --background")
+        == "watching \(id) in the background: its lines appear above the prompt, tagged \(tag.dropLast())\n")
+    // The prompt is back while the run goes on: a command runs before the run's end line arrives.
+    _ = await h.ok("echo typed meanwhile")
+    #expect(!h.output.stdout.contains(tag + "done"))
+    #expect(await h.fails("watch --background").contains("already watched in the background"))
+    for _ in 0..<500 where !h.output.stdout.contains(tag + "done in ") {
+      try await Task.sleep(for: .milliseconds(10))
+    }
+    let lines = h.output.stdout.split(separator: "\n").map(String.init).filter { $0.hasPrefix(tag) }
+    #expect(lines.first == tag + "running" || lines.first == tag + "queued", "\(h.output.stdout)")
+    // Progress at each quarter passed, then the node's own line at 100%.
+    let upscale = lines.filter { $0.hasPrefix(tag + "3  Upscale (ImageUpscaleWithModel)  █") }
+    #expect(upscale.count == 4, "\(lines)")
+    #expect(upscale.last?.contains("██████████████ 100%") == true)
+    #expect(lines.contains { $0.hasPrefix(tag + "4  SaveImage") && $0.contains("→ output/bg_00001_.png") })
+    #expect(lines.last?.hasPrefix(tag + "done in ") == true, "\(lines)")
+    // The background view said how it ended: no second finish notice.
+    #expect(!h.output.stdout.contains("prompt \(id) finished"))
+    #expect(!h.session.server.isWatchingInBackground(id))
+    await h.close()
+  }
+
   @Test func jsonModeEmitsOneObjectPerLine() async throws {
     let h = try await ServerHarness(json: true, stepDelay: .milliseconds(1))
     await h.loadBasic(prefix: "js")

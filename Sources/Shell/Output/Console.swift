@@ -88,14 +88,16 @@ public final class Console {
     }
   }
 
-  /// Text that arrives on its own (a finished prompt, progress); goes above the prompt when one is shown.
+  /// Text that arrives on its own (a finished prompt, background progress); goes above the prompt when
+  /// one is shown. Never recorded: when it comes depends on timing, so a replay could not match it.
   public func notice(_ line: String) {
+    guard !muted else { return }
     let line = masking.apply(line)
-    if let printAbove, !muted {
+    if let printAbove {
       printAbove(line)
-      appendToCaptures(style.strip(line))
     } else {
-      write(line, toError: false)
+      out.write(line + "\n")
+      out.flush()
     }
   }
 

@@ -58,6 +58,10 @@ public final class ServerSession {
   private var lastPosted: [ServerAddress: String] = [:]
   /// Prompts a `watch` is showing now: they get no finish notice.
   private var watched: [String: Int] = [:]
+  /// Prompts whose end a `watch` printed; the listener may hear of the end after the watch stopped.
+  private var endShown: Set<String> = []
+  /// `watch --background` tasks by prompt id; they end with their prompt or the connection.
+  private var backgroundWatches: [String: Task<Void, Never>] = [:]
   /// `seed NODE.INPUT MODE` policies, in the order they were given.
   public internal(set) var seedPolicies: [SeedPolicy] = []
   /// Input values of files uploaded in this session (`cat.png`, `sub/cat.png`), known to exist.
@@ -191,6 +195,8 @@ public final class ServerSession {
   private func closeConnection() async {
     listener?.cancel()
     listener = nil
+    for watch in backgroundWatches.values { watch.cancel() }
+    backgroundWatches = [:]
     if let connection = connectionStore {
       connectionStore = nil
       await connection.close()
@@ -240,6 +246,21 @@ public final class ServerSession {
   }
 
   func beginWatching(_ id: String) { watched[id, default: 0] += 1 }
+
+  /// Runs `follow` for `watch --background`: the prompt counts as watched (no finish notice) until it ends.
+  func watchInBackground(_ id: String, follow: @escaping @MainActor () async -> Void) {
+    beginWatching(id)
+    backgroundWatches[id] = Task { [weak self] in
+      await follow()
+      self?.endWatching(id)
+      self?.backgroundWatches.removeValue(forKey: id)
+    }
+  }
+
+  func isWatchingInBackground(_ id: String) -> Bool { backgroundWatches[id] != nil }
+
+  /// A watch printed how `id` ended: no finish notice for it.
+  func endWasShown(_ id: String) { endShown.insert(id) }
 
   func endWatching(_ id: String) {
     watched[id, default: 1] -= 1
@@ -295,7 +316,7 @@ public final class ServerSession {
     switch event {
     case .prompt(let id, .finished(let outcome), let tracker):
       keepFinal(tracker)
-      guard watched[id] == nil, finishNotices, promptRecord(id) != nil else { return }
+      guard watched[id] == nil, !endShown.contains(id), finishNotices, promptRecord(id) != nil else { return }
       notice(id: id, outcome: outcome, tracker: tracker)
     case .connectionLost(let reason):
       guard finishNotices, watched.isEmpty else { return }

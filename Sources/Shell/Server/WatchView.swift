@@ -34,11 +34,14 @@ final class LiveLine {
 /// Shows one prompt's run through the console: a line per node when it ends (cached, progress bar,
 /// files, time), text frames, and the outcome; NDJSON objects in `--json` mode. Progress between
 /// node ends is only drawn on a live terminal line, so recordings get the final lines only.
+/// In the background (`watch --background`) every line is a notice tagged with the prompt's short id,
+/// printed above the prompt while the user types, with progress at each quarter instead of a live line.
 @MainActor
 final class WatchView {
   let session: Session
   let promptID: String
   let traceback: Bool
+  let background: Bool
   /// A prompt of another client: its messages go to that client's socket, so it is followed by asking
   /// /history and /queue.
   var foreign = false
@@ -49,13 +52,16 @@ final class WatchView {
   private var pendingCached: [String] = []
   private var printed: Set<String> = []
   private var jsonDecile: [String: Int] = [:]
+  private var quarterShown: [String: Int] = [:]
+  private var lastPosition: Int?
   private var tracker: PromptTracker?
 
-  init(session: Session, promptID: String, traceback: Bool) {
+  init(session: Session, promptID: String, traceback: Bool, background: Bool = false) {
     self.session = session
     self.promptID = promptID
     self.traceback = traceback
-    live = session.server.liveProgress && !session.console.jsonMode ? LiveLine() : nil
+    self.background = background
+    live = session.server.liveProgress && !session.console.jsonMode && !background ? LiveLine() : nil
   }
 
   /// Handles one follow event; throws a `ShellError` when the prompt failed, was interrupted or cancelled.
@@ -64,6 +70,7 @@ final class WatchView {
     case .snapshot(let tracker):
       self.tracker = tracker
       layout(tracker)
+      if background, !tracker.isFinished { line(tracker.isStarted ? "running" : "queued") }
       replay(tracker)
       if let outcome = tracker.outcome {
         try finished(outcome, tracker)
@@ -84,6 +91,8 @@ final class WatchView {
       emit(["type": "connection", "prompt_id": .string(promptID), "state": "reconnected"])
     case .waiting(let position):
       live?.show("  waiting in the queue (position \(position))", force: true)
+      if background, position != lastPosition { line("waiting in the queue (position \(position))") }
+      lastPosition = position
       emit(["type": "waiting", "prompt_id": .string(promptID), "position": .int(position)])
     }
   }
@@ -102,6 +111,7 @@ final class WatchView {
   private func apply(_ update: PromptUpdate, _ tracker: PromptTracker) throws {
     switch update {
     case .started:
+      if background { line("running") }
       drawLive()
     case .cached(let ids):
       pendingCached += ids.filter { !pendingCached.contains($0) }
@@ -110,6 +120,7 @@ final class WatchView {
       drawLive()
     case .progress(let node, let value, let max):
       drawLive()
+      if background { showQuarter(node: node, value: value, max: max, tracker) }
       guard console.jsonMode, max > 0 else { return }
       let decile = Int((min(1, value / max) * 10).rounded(.down))
       if decile != jsonDecile[node] {
@@ -151,6 +162,15 @@ final class WatchView {
       flushCached(tracker)
       try finished(outcome, tracker)
     }
+  }
+
+  /// In the background: a progress line when a node passes a quarter (its end line shows 100%).
+  private func showQuarter(node: String, value: Double, max: Double, _ tracker: PromptTracker) {
+    guard !console.jsonMode, max > 0, let run = tracker.nodes[node] else { return }
+    let quarter = Int((min(1, value / max) * 4).rounded(.down))
+    guard (1...3).contains(quarter), quarter > quarterShown[node, default: 0] else { return }
+    quarterShown[node] = quarter
+    line(node + "  " + ServerFormat.label(run) + "  " + ServerFormat.bar(value / max))
   }
 
   private func showText(node: String, text: String, _ tracker: PromptTracker) {
@@ -235,6 +255,7 @@ final class WatchView {
 
   private func finished(_ outcome: PromptOutcome, _ tracker: PromptTracker) throws {
     live?.clear()
+    session.server.endWasShown(promptID)
     let seconds = tracker.totalSeconds
     var done: JSONObject = [
       "type": "done", "prompt_id": .string(promptID), "status": .string(outcome.word),
@@ -336,6 +357,10 @@ final class WatchView {
   }
 
   private func line(_ text: String) {
+    if background {
+      console.notice("[\(promptID.prefix(8))] " + text.trimmed)
+      return
+    }
     live?.clear()
     console.print(text)
   }

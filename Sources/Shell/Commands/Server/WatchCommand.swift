@@ -5,13 +5,14 @@ import Workflow
 struct WatchCommand: Command {
   static let name = "watch"
   static let group = CommandGroup.running
-  static let usage = "watch [ID] [--traceback] [--timeout SECONDS]"
+  static let usage = "watch [ID] [--background] [--traceback] [--timeout SECONDS]"
   static let summary =
-    "Follow a prompt (default: the last run) to its end: each node cached or done with its time, progress, the files it wrote, and the error if one fails; Ctrl-C stops watching, not the prompt."
-  static let example = "watch --traceback"
+    "Follow a prompt (default: the last run) to its end: each node cached or done with its time, progress, the files it wrote, and the error if one fails; Ctrl-C stops watching, not the prompt. --background gives the prompt back at once and prints the same lines, tagged with the prompt's id, above it as they come."
+  static let example = "watch --background"
 
   static func run(_ arguments: inout Arguments, in session: Session) async throws {
     let traceback = arguments.flag("--traceback")
+    let background = arguments.flag("--background")
     let timeoutText = try arguments.option("--timeout")
     try arguments.expect(0...1)
     let server = session.server
@@ -28,6 +29,10 @@ struct WatchCommand: Command {
     // A prompt of this session that ended: shown from what was kept, without asking the server.
     if let final = server.promptRecord(id)?.final {
       try view.show(.snapshot(final))
+      return
+    }
+    if background {
+      try await watchInBackground(id, traceback: traceback, timeout: timeout, session: session)
       return
     }
     if let record = server.promptRecord(id), record.server != server.address {
@@ -62,6 +67,46 @@ struct WatchCommand: Command {
       throw ShellError.server(error, session: session)
     }
     if Task.isCancelled { throw view.stoppedWatching() }
+  }
+
+  /// `watch --background`: the same view, its lines printed as notices by a task the session owns,
+  /// so the prompt comes back at once. The prompt's end (or the reason watching stopped) is its last line.
+  static func watchInBackground(
+    _ id: String, traceback: Bool, timeout: Duration, session: Session
+  ) async throws {
+    let server = session.server
+    if let record = server.promptRecord(id), record.server != server.address {
+      throw ShellError(
+        "prompt \(id) was run on \(record.server); `server \(record.server)` to watch it there")
+    }
+    guard !server.isWatchingInBackground(id) else {
+      throw ShellError("prompt \(id) is already watched in the background; `watch \(id)` follows it here")
+    }
+    let connection = server.connection()
+    let view = WatchView(session: session, promptID: id, traceback: traceback, background: true)
+    let foreign = server.promptRecord(id) == nil
+    view.foreign = foreign
+    if await connection.tracker(id) == nil {
+      guard try await trackForeign(id, connection: connection, view: view, session: session) else { return }
+    } else if await !connection.isConnected {
+      try await session.request { try await connection.connect() }
+    }
+    server.watchInBackground(id) {
+      do {
+        for try await event in connection.follow(id, inactivityTimeout: timeout, poll: foreign) {
+          try view.show(event)
+        }
+      } catch is ShellError {
+        // A failed, interrupted or cancelled prompt: its lines already said so.
+      } catch {
+        guard !Task.isCancelled else { return }
+        session.console.notice(
+          "[\(id.prefix(8))] stopped watching: \(ShellError.server(error, session: session).message)")
+      }
+    }
+    session.console.result(
+      "watching \(id) in the background: its lines appear above the prompt, tagged [\(id.prefix(8))]",
+      json: ["type": "watching", "prompt_id": .string(id), "background": true])
   }
 
   /// A prompt this session did not run: finished ones are shown from /history; queued ones are tracked
