@@ -12,7 +12,6 @@ bin="${COMFYSH_BINARY:-$PWD/.build/debug/comfysh}"
 [ -x "$bin" ] || { echo "terminal-keys-test: $bin is missing; run swift build first" >&2; exit 1; }
 work=$(mktemp -d)
 export XDG_STATE_HOME=$work/state XDG_CONFIG_HOME=$work/config XDG_CACHE_HOME=$work/cache
-failures=0
 trap 'tmux_kill_server; rm -rf "$work"' EXIT
 
 # Distinctive keys: any 8 characters of them are easy to find on a screen or in a file.
@@ -20,36 +19,6 @@ key="comfyui-7e57ab1e$(printf 'f00d%.0s' {1..13})c0de"
 key_fragment="f00df00d"
 other="comfyui-0dd5ec2e$(printf 'beef%.0s' {1..13})5eed"
 other_fragment="beefbeef"
-
-check() {  # check NAME COMMAND...: runs one step, counts a failure
-  local name="$1"
-  shift
-  if "$@"; then echo "ok   $name"; else echo "FAIL $name"; failures=$((failures + 1)); fi
-}
-
-wait_line() {  # wait_line NAME REGEX: until a screen line matches the extended REGEX completely
-  local deadline=$((SECONDS + TMUX_TEST_TIMEOUT))
-  while ((SECONDS <= deadline)); do
-    tmux_screen "$1" | grep -qE -- "^($2)\$" && return 0
-    sleep 0.1
-  done
-  echo "wait_line: no line matching /^($2)\$/ on screen of $1:" >&2
-  tmux_screen "$1" | sed 's/^/  | /' >&2
-  return 1
-}
-
-at_cursor() {  # at_cursor NAME TEXT: the cursor's row reads TEXT up to the cursor
-  local deadline=$((SECONDS + TMUX_TEST_TIMEOUT)) x y row
-  while ((SECONDS <= deadline)); do
-    read -r x y < <(tmux_cursor "$1")
-    row=$(tmux_screen "$1" | sed -n "$((y + 1))p")
-    row="$row$(printf '%*s' 200 '')"
-    [ "${row:0:$x}" = "$2" ] && return 0
-    sleep 0.1
-  done
-  echo "at_cursor: expected '$2' before the cursor, row $y reads '${row:0:$x}' (cursor at $x)" >&2
-  return 1
-}
 
 never_shown() {  # never_shown NAME TEXT: TEXT is nowhere in the screen or its scrollback
   if tmux_history "$1" | grep -qF -- "$2"; then
@@ -165,9 +134,4 @@ tmux_start k2 "cd $work && env -u COMFY_API_KEY TERM=xterm-256color $bin --no-in
 check "a readable store is refused" wait_joined k2 "fix it with: chmod 600 $store"
 chmod 600 "$store"
 
-echo
-if ((failures)); then
-  echo "terminal key tests: $failures failed"
-  exit 1
-fi
-echo "terminal key tests: all passed"
+tmux_report "terminal key tests"

@@ -10,38 +10,7 @@ bin="${COMFYSH_BINARY:-$PWD/.build/debug/comfysh}"
 work=$(mktemp -d)
 export XDG_STATE_HOME=$work/state XDG_CONFIG_HOME=$work/config XDG_CACHE_HOME=$work/cache
 cp Docs/examples/txt2img.json "$work/flow.json"
-failures=0
 trap 'tmux_kill_server; rm -rf "$work"' EXIT
-
-check() {  # check NAME COMMAND...: runs one step, counts a failure
-  local name="$1"
-  shift
-  if "$@"; then echo "ok   $name"; else echo "FAIL $name"; failures=$((failures + 1)); fi
-}
-
-wait_line() {  # wait_line NAME REGEX: until a screen line matches the extended REGEX completely
-  local deadline=$((SECONDS + TMUX_TEST_TIMEOUT))
-  while ((SECONDS <= deadline)); do
-    tmux_screen "$1" | grep -qE -- "^($2)\$" && return 0
-    sleep 0.1
-  done
-  echo "wait_line: no line matching /^($2)\$/ on screen of $1:" >&2
-  tmux_screen "$1" | sed 's/^/  | /' >&2
-  return 1
-}
-
-at_cursor() {  # at_cursor NAME TEXT: the cursor's row reads TEXT (trailing spaces included) up to the cursor
-  local deadline=$((SECONDS + TMUX_TEST_TIMEOUT)) x y row
-  while ((SECONDS <= deadline)); do
-    read -r x y < <(tmux_cursor "$1")
-    row=$(tmux_screen "$1" | sed -n "$((y + 1))p")
-    row="$row$(printf '%*s' 200 '')"
-    [ "${row:0:$x}" = "$2" ] && return 0
-    sleep 0.1
-  done
-  echo "at_cursor: expected '$2' before the cursor, row $y reads '${row:0:$x}' (cursor at $x)" >&2
-  return 1
-}
 
 start() {  # start SESSION ARGS...: comfysh in $work with a clean environment
   local name="$1"
@@ -120,9 +89,43 @@ check "the block ran" wait_line t2 "seed 2"
 tmux_type t2 "quit -f"; tmux_keys t2 Enter
 check "quit -f exits" tmux_wait_exit t2
 
-echo
-if ((failures)); then
-  echo "terminal tests: $failures failed"
-  exit 1
-fi
-echo "terminal tests: all passed"
+# 7. `watch --background`: progress lines come above the prompt while a half-typed command that wraps
+#    (60 columns) stays intact, on screen and in the line buffer.
+tmux_start sim "$bin sim --port 0 --step-delay 150 --data $work/sim"
+check "the simulator starts" tmux_wait_for sim "simulator at http"
+url=$(tmux_screen sim | grep -oE 'http://127\.0\.0\.1:[0-9]+' | head -1)
+tmux_start t3 "cd $work && env -u NO_COLOR TERM=xterm-256color $bin --no-init --server $url flow.json" 60 20
+tmux_wait_for t3 "comfy flow.json>"
+tmux_type t3 "set 3.seed 7; run; watch --background"; tmux_keys t3 Enter
+check "watch --background gives the prompt back" tmux_wait_joined t3 "in the background: its lines appear above the prompt"
+half='set 6.text "a lighthouse on a cliff at dusk, film grain, volumetric light'
+tmux_type t3 "$half"
+check "a progress line appears above the prompt" tmux_wait_for t3 "KSampler  ████"
+check "the run's end appears above the prompt" tmux_wait_for t3 "] done in" 20
+typed_line() {  # the last line on screen, wrapped rows joined, is the prompt with the half-typed command
+  local last
+  last=$(tmux_history t3 | grep -v '^$' | tail -1)
+  [ "$last" = "comfy flow.json*> $half" ] || { echo "typed_line: last line is '$last'" >&2; return 1; }
+}
+check "the half-typed command is intact and still last" typed_line
+tagged_lines() {  # every notice is a whole line of its own, tagged with the prompt's id
+  local count
+  count=$(tmux_history t3 | grep -cE '^\[[0-9a-f]{8}\] ')
+  ((count >= 5)) || { echo "tagged_lines: $count tagged lines" >&2; tmux_history t3 | sed 's/^/  | /' >&2; return 1; }
+}
+check "progress lines are whole lines, tagged with the prompt id" tagged_lines
+tmux_type t3 '"'; tmux_keys t3 Enter
+tmux_type t3 "get 6.text"; tmux_keys t3 Enter
+value_after_get() {  # the line after `get 6.text` is the value typed around the notices
+  tmux_wait_joined t3 '"a lighthouse on a cliff at dusk, film grain, volumetric light"' || return 1
+  local after
+  after=$(tmux_history t3 | grep -A1 -F -- '> get 6.text' | tail -1)
+  [ "$after" = '"a lighthouse on a cliff at dusk, film grain, volumetric light"' ] ||
+    { echo "value_after_get: '$after'" >&2; return 1; }
+}
+check "finishing the typed command sets what was typed" value_after_get
+tmux_type t3 "quit -f"; tmux_keys t3 Enter
+check "quit -f exits while connected" tmux_wait_exit t3
+tmux_kill sim
+
+tmux_report "terminal tests"

@@ -66,6 +66,20 @@ tmux_wait_for() {
   return 1
 }
 
+# tmux_wait_joined NAME TEXT [TIMEOUT]: waits until TEXT shows in the scrollback or on the screen,
+# wrapped rows joined (for lines longer than the pane is wide).
+tmux_wait_joined() {
+  local name="$1" text="$2" timeout="${3:-$TMUX_TEST_TIMEOUT}"
+  local deadline=$((SECONDS + timeout))
+  while ((SECONDS <= deadline)); do
+    if tmux_history "$name" | grep -qF -- "$text"; then return 0; fi
+    sleep 0.1
+  done
+  echo "tmux_wait_joined: '$text' did not appear within ${timeout}s; $name shows:" >&2
+  tmux_history "$name" | sed 's/^/  | /' >&2
+  return 1
+}
+
 # tmux_wait_gone NAME TEXT [TIMEOUT]: waits until the screen no longer contains TEXT.
 tmux_wait_gone() {
   local name="$1" text="$2" timeout="${3:-$TMUX_TEST_TIMEOUT}"
@@ -148,4 +162,48 @@ tmux_kill() {
 # tmux_kill_server: ends the private server and all its sessions (use in a trap).
 tmux_kill_server() {
   _tmux kill-server 2>/dev/null || true
+}
+
+# A test script's steps: `check NAME COMMAND...` runs one, prints ok/FAIL and counts failures in
+# $failures; `tmux_report TITLE` prints the summary and exits 1 if any failed.
+failures=0
+check() {
+  local name="$1"
+  shift
+  if "$@"; then echo "ok   $name"; else echo "FAIL $name"; failures=$((failures + 1)); fi
+}
+
+tmux_report() {
+  echo
+  if ((failures)); then
+    echo "$1: $failures failed"
+    exit 1
+  fi
+  echo "$1: all passed"
+}
+
+# wait_line NAME REGEX: waits until a screen line matches the extended REGEX completely.
+wait_line() {
+  local deadline=$((SECONDS + TMUX_TEST_TIMEOUT))
+  while ((SECONDS <= deadline)); do
+    tmux_screen "$1" | grep -qE -- "^($2)\$" && return 0
+    sleep 0.1
+  done
+  echo "wait_line: no line matching /^($2)\$/ on screen of $1:" >&2
+  tmux_screen "$1" | sed 's/^/  | /' >&2
+  return 1
+}
+
+# at_cursor NAME TEXT: waits until the cursor's row reads TEXT (trailing spaces included) up to the cursor.
+at_cursor() {
+  local deadline=$((SECONDS + TMUX_TEST_TIMEOUT)) x y row
+  while ((SECONDS <= deadline)); do
+    read -r x y < <(tmux_cursor "$1")
+    row=$(tmux_screen "$1" | sed -n "$((y + 1))p")
+    row="$row$(printf '%*s' 200 '')"
+    [ "${row:0:$x}" = "$2" ] && return 0
+    sleep 0.1
+  done
+  echo "at_cursor: expected '$2' before the cursor, row $y reads '${row:0:$x}' (cursor at $x)" >&2
+  return 1
 }
