@@ -128,4 +128,58 @@ tmux_type t3 "quit -f"; tmux_keys t3 Enter
 check "quit -f exits while connected" tmux_wait_exit t3
 tmux_kill sim
 
+# 8. Record a session typed at the terminal, then replay it against a fresh simulator (new prompt
+#    ids): the same workflow file and the same outputs; a changed output fails --check with a diff;
+#    --update accepts it.
+tmux_start sim2 "$bin sim --port 0 --data $work/sim2"
+check "a fresh simulator starts" tmux_wait_for sim2 "simulator at http"
+url2=$(tmux_screen sim2 | grep -oE 'http://127\.0\.0\.1:[0-9]+' | head -1)
+rec=$work/rec
+mkdir -p "$rec"
+cp Docs/examples/txt2img.json "$rec/flow.json"
+tmux_start t4 "cd $rec && env TERM=xterm-256color $bin --no-init --server $url2 --record session.comfy" 100 30
+tmux_wait_for t4 "comfy>"
+at_prompt() {  # the last line is a bare prompt again: the command finished
+  local deadline=$((SECONDS + TMUX_TEST_TIMEOUT))
+  while ((SECONDS <= deadline)); do
+    tmux_history t4 | grep -v '^$' | tail -1 | grep -qE '^comfy( [^ ]+)?\*?> ?$' && return 0
+    sleep 0.1
+  done
+  echo "at_prompt: no prompt after the command; t4 shows:" >&2
+  tmux_history t4 | tail -15 | sed 's/^/  | /' >&2
+  return 1
+}
+recorded_commands=("load flow.json" "set 3.seed 11" "set 3.steps 4" 'set @Positive.text "a lighthouse, recorded"'
+  "get 3.steps" "nodes" "run" "watch" "outputs" "save -f edited.json" "record stop")
+typed_all=0
+for command in "${recorded_commands[@]}"; do
+  tmux_type t4 "$command"; tmux_keys t4 Enter
+  at_prompt || typed_all=1
+done
+check "every typed command finished" test "$typed_all" = 0
+tmux_type t4 "quit"; tmux_keys t4 Enter
+check "the recording session exits" tmux_wait_exit t4
+check "the recording holds each command and its output" \
+  test "$(grep -cvE '^(#|$)' "$rec/session.comfy")" = 10 -a "$(grep -c '^#> queued ' "$rec/session.comfy")" = 1
+mv "$rec/edited.json" "$rec/typed.json"
+replay() { (cd "$rec" && "$bin" --no-init --sim "$@") >"$work/replay.out" 2>&1; }
+check "--check replays the typed session against a fresh simulator" replay --check session.comfy
+check "--check says all outputs match" grep -qxE "session.comfy: [0-9]+ commands, all outputs match" "$work/replay.out"
+check "the replay saved the same workflow JSON" cmp "$rec/typed.json" "$rec/edited.json"
+check "the replay wrote the same output file" test -s "$rec/session.comfy" -a \
+  "$(grep -c 'output/lighthouse_00001_.png' "$rec/session.comfy")" -ge 2
+sed 's/^set 3.steps 4$/set 3.steps 5/' "$rec/session.comfy" >"$rec/changed.comfy"
+replay_fails() { ! replay "$@"; }
+check "a changed output fails --check" replay_fails --check changed.comfy
+diff_shown() {
+  grep -qxE -- "--- changed.comfy:[0-9]+ get 3.steps \(recorded\)" "$work/replay.out" &&
+    grep -qx -- "-4" "$work/replay.out" && grep -qx -- "+5" "$work/replay.out" ||
+    { sed 's/^/  | /' "$work/replay.out" >&2; return 1; }
+}
+check "--check prints a unified diff of the output that changed" diff_shown
+check "--update rewrites the outputs" replay --update changed.comfy
+check "after --update, --check passes" replay --check changed.comfy
+check "--update changed only that output" test "$(diff "$rec/session.comfy" "$rec/changed.comfy" | grep -c '^>')" = 2
+tmux_kill sim2
+
 tmux_report "terminal tests"
