@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Replays the documentation's transcripts against a fresh built-in simulator with --check (new prompt
-# ids each time), and runs the example scripts, so the docs cannot drift from what comfysh does.
+# ids each time), runs the example scripts and compares Docs/commands.md with `help --markdown`, so
+# the docs cannot drift from what comfysh does.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin="${COMFYSH_BINARY:-$PWD/.build/debug/comfysh}"
@@ -13,3 +14,9 @@ for script in Docs/examples/demo.comfy Docs/examples/sweep.comfy; do
   "$bin" --no-init --sim "$script" >"$work/out.txt" 2>&1 || { cat "$work/out.txt"; echo "$script failed" >&2; exit 1; }
   echo "$script: ran"
 done
+if ! "$bin" --no-init -c 'help --markdown' | diff -u Docs/commands.md - >"$work/commands.diff"; then
+  cat "$work/commands.diff"
+  echo "Docs/commands.md is not current: comfysh -c 'help --markdown' > Docs/commands.md" >&2
+  exit 1
+fi
+echo "Docs/commands.md: current"

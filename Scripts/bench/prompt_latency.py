@@ -5,6 +5,7 @@ time until its prompt is on the screen, next to `python3 -q` reaching its `>>>` 
 usage: prompt_latency.py BINARY [RUNS]
 """
 import os
+import re
 import pty
 import select
 import statistics
@@ -26,7 +27,8 @@ def time_to_prompt(argv, prompt: bytes, quit_text: bytes) -> float:
             raise SystemExit(f"no prompt from {argv}: {seen!r}")
         chunk = os.read(fd, 4096)
         seen += chunk
-        if prompt in seen:
+        # The prompt may be styled (bold): look for it with colour sequences taken out.
+        if prompt in re.sub(rb"\x1b\[[0-9;]*m", b"", seen):
             elapsed = time.perf_counter() - start
     os.write(fd, quit_text)
     try:
