@@ -42,17 +42,6 @@ not_in_file() {  # not_in_file FILE TEXT
   fi
 }
 
-wait_joined() {  # wait_joined NAME TEXT: TEXT shows, wrapped lines joined (long messages)
-  local deadline=$((SECONDS + TMUX_TEST_TIMEOUT))
-  while ((SECONDS <= deadline)); do
-    tmux_history "$1" | grep -qF -- "$2" && return 0
-    sleep 0.1
-  done
-  echo "wait_joined: '$2' did not appear on $1:" >&2
-  tmux_history "$1" | sed 's/^/  | /' >&2
-  return 1
-}
-
 ready() {  # ready NAME: an empty prompt is up (typing earlier is echoed by the terminal first)
   at_cursor "$1" "comfy> " || { echo "ready: no empty prompt on $1" >&2; return 1; }
 }
@@ -131,7 +120,7 @@ check "keys.json holds nothing else" not_in_file "$store" "$other_fragment"
 # 6. A new session reads it; a store others can read is refused with the fix.
 chmod 644 "$store"
 tmux_start k2 "cd $work && env -u COMFY_API_KEY TERM=xterm-256color $bin --no-init -c 'key use work'"
-check "a readable store is refused" wait_joined k2 "fix it with: chmod 600 $store"
+check "a readable store is refused" tmux_wait_joined k2 "fix it with: chmod 600 $store"
 chmod 600 "$store"
 
 tmux_report "terminal key tests"

@@ -55,28 +55,25 @@ tmux_history() {
 
 # tmux_wait_for NAME TEXT [TIMEOUT]: waits until the screen contains TEXT (fixed string).
 tmux_wait_for() {
-  local name="$1" text="$2" timeout="${3:-$TMUX_TEST_TIMEOUT}"
-  local deadline=$((SECONDS + timeout))
-  while ((SECONDS <= deadline)); do
-    if tmux_screen "$name" | grep -qF -- "$text"; then return 0; fi
-    sleep 0.1
-  done
-  echo "tmux_wait_for: '$text' did not appear within ${timeout}s; screen of $name:" >&2
-  tmux_screen "$name" | sed 's/^/  | /' >&2
-  return 1
+  _tmux_wait tmux_screen tmux_wait_for "$1" "$2" "${3:-$TMUX_TEST_TIMEOUT}"
 }
 
 # tmux_wait_joined NAME TEXT [TIMEOUT]: waits until TEXT shows in the scrollback or on the screen,
 # wrapped rows joined (for lines longer than the pane is wide).
 tmux_wait_joined() {
-  local name="$1" text="$2" timeout="${3:-$TMUX_TEST_TIMEOUT}"
+  _tmux_wait tmux_history tmux_wait_joined "$1" "$2" "${3:-$TMUX_TEST_TIMEOUT}"
+}
+
+# _tmux_wait CAPTURE CALLER NAME TEXT TIMEOUT: waits until what CAPTURE prints of NAME contains TEXT.
+_tmux_wait() {
+  local capture="$1" caller="$2" name="$3" text="$4" timeout="$5"
   local deadline=$((SECONDS + timeout))
   while ((SECONDS <= deadline)); do
-    if tmux_history "$name" | grep -qF -- "$text"; then return 0; fi
+    if "$capture" "$name" | grep -qF -- "$text"; then return 0; fi
     sleep 0.1
   done
-  echo "tmux_wait_joined: '$text' did not appear within ${timeout}s; $name shows:" >&2
-  tmux_history "$name" | sed 's/^/  | /' >&2
+  echo "$caller: '$text' did not appear within ${timeout}s; $name shows:" >&2
+  "$capture" "$name" | sed 's/^/  | /' >&2
   return 1
 }
 
