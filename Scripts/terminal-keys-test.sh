@@ -70,7 +70,9 @@ ready k1 || failures=$((failures + 1))
 tmux_type k1 "key list"; tmux_keys k1 Enter
 check "key list shows the key masked" wait_line k1 '  work  comfyui-7e57…c0de  store'
 ready k1 || failures=$((failures + 1))
-tmux_type k1 "key use work"; tmux_keys k1 Enter
+tmux_type k1 "key use w"; tmux_keys k1 Tab
+check "Tab completes the key's name" at_cursor k1 "comfy> key use work "
+tmux_keys k1 Enter
 check "key use" wait_line k1 'using key work'
 ready k1 || failures=$((failures + 1))
 tmux_type k1 "key list"; tmux_keys k1 Enter
@@ -108,7 +110,7 @@ history="$work/state/comfysh/history"
 store="$work/config/comfysh/keys.json"
 check "history was written" test -s "$history"
 check "history has the key commands" grep -qx "key add work" "$history"
-check "history has key use" grep -qx "key use work" "$history"
+check "history has key use" grep -qxE "key use work ?" "$history"
 check "history has no key" not_in_file "$history" "$key_fragment"
 check "history has not the refused line" not_in_file "$history" "$other_fragment"
 check "history has not the abandoned key" not_in_file "$history" "abandoned"

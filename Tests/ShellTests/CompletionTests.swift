@@ -77,6 +77,26 @@ import Testing
     #expect(complete("set 11.raw ").candidates == ["true", "false"])
   }
 
+  @Test func keyAndServerNames() {
+    var context = self.context
+    context.names = ["keys": ["work", "home"], "servers": ["lab"], "server": ["lab"]]
+    let candidates = { Completer.complete($0, context: context).candidates }
+    #expect(candidates("key use w") == ["work"])
+    #expect(candidates("key rm ") == ["work", "home"])
+    #expect(candidates("key u") == ["use"])
+    #expect(candidates("server l") == ["lab"])
+    #expect(candidates("server ") == ["add", "rm", "lab"])
+    #expect(candidates("server rm ") == ["lab"])
+    #expect(candidates("server add lab2 ") == [])
+  }
+
+  @Test func theSessionOffersItsKeyNames() async {
+    let h = KeyHarness(environment: ["COMFYSH_KEY_WORK": TestKeys.work])
+    #expect(h.session.completionContext().names["keys"] == ["work"])
+    let candidates = Completer.complete("key use ", context: h.session.completionContext()).candidates
+    #expect(candidates == ["work"])
+  }
+
   @Test func variables() {
     #expect(complete("set 11.seed $s").candidates == ["$seed"])
   }

@@ -18,6 +18,8 @@ public enum ArgumentKind: Sendable, Equatable {
   case className
   case command
   case word([String])
+  /// Names the session knows, by kind (`keys`, `servers`): `CompletionContext.names`.
+  case name(String)
   case text
 }
 

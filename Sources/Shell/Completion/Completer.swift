@@ -16,7 +16,8 @@ public struct CompletionContext: Sendable {
   public var inputChoices: @Sendable (String, String) -> [String]? = { _, _ in nil }
   /// Every class name (for `add`, `info`).
   public var classNames: [String] = []
-  /// Extra candidates for `word` arguments such as key or server names.
+  /// Names for `name(KIND)` arguments (`keys`, `servers`), and names a command's first word may be
+  /// besides its subcommands (`server` → saved servers).
   public var names: [String: [String]] = [:]
   public var variables: [String] = []
   public var baseFolder: String?
@@ -83,8 +84,11 @@ public enum Completer {
     case .command:
       return result(current, context.commandNames.filter { $0.hasPrefix(current.text) })
     case .word(let words):
-      let extra = context.names[commandWord.text] ?? []
-      return result(current, (words + extra).filter { $0.hasPrefix(current.text) })
+      // A first word can also be a name: `server work` as well as `server add`.
+      let names = index == 0 ? context.names[commandWord.text] ?? [] : []
+      return result(current, (words + names).filter { $0.hasPrefix(current.text) })
+    case .name(let kind):
+      return result(current, (context.names[kind] ?? []).filter { $0.hasPrefix(current.text) })
     case .value:
       return valueCandidates(current, input: positional.last?.text, context)
     case .text:

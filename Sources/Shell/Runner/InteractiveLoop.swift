@@ -146,6 +146,10 @@ extension Session {
     var context = CompletionContext(workflow: workflow)
     context.variables = variables.keys.sorted()
     context.baseFolder = baseFolder
+    context.names["keys"] = keyRing.listings().map(\.name)
+    let servers = ((try? SavedServers.load()) ?? [:]).keys.map { $0 }
+    context.names["servers"] = servers
+    context.names["server"] = servers
     if let catalog = currentCatalog {
       context.classNames = catalog.classes.map(\.name)
       context.classInputs = { catalog[className: $0]?.inputs.map(\.name) }

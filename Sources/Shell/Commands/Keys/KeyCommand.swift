@@ -10,7 +10,7 @@ struct KeyCommand: Command {
   static let summary =
     "Named API keys for paid API nodes: add (read without echo), use, none, list (masked), rm; `key` alone lists."
   static let example = "key use work"
-  static let arguments: [ArgumentKind] = [.word(subcommands.map { $0.verb }), .text]
+  static let arguments: [ArgumentKind] = [.word(subcommands.map { $0.verb }), .name("keys")]
 
   static let subcommands: [any KeySubcommand.Type] = [
     KeyAddCommand.self, KeyUseCommand.self, KeyNoneCommand.self, KeyListCommand.self, KeyRmCommand.self,
