@@ -17,17 +17,20 @@ TMUX_TEST_TIMEOUT="${TMUX_TEST_TIMEOUT:-10}"
 _tmux() { tmux -L "$TMUX_TEST_SOCKET" -f /dev/null "$@"; }
 
 # tmux_start NAME COMMAND [WIDTH] [HEIGHT]: runs COMMAND (a shell string) in a new detached
-# session. The pane stays after the command exits, so its last screen can still be checked.
-# The server is kept when its last session ends (exit-empty off; tmux_kill_server ends it), so
-# a session started right after another was killed does not race the server's exit.
+# session. The pane stays after the command exits, so its last screen can still be checked: the
+# options are set in the same tmux call, before the session starts, so even a command that ends at
+# once leaves its screen. The server is kept when its last session ends (exit-empty off;
+# tmux_kill_server ends it), so a session started right after another was killed does not race it.
 tmux_start() {
   local name="$1" command="$2" width="${3:-80}" height="${4:-24}"
-  if ! _tmux new-session -d -s "$name" -x "$width" -y "$height" "$command" 2>/dev/null; then
+  _start() {
+    _tmux start-server \; set-option -s exit-empty off \; set-window-option -g remain-on-exit on \; \
+      new-session -d -s "$name" -x "$width" -y "$height" "$command"
+  }
+  if ! _start 2>/dev/null; then
     sleep 0.5
-    _tmux new-session -d -s "$name" -x "$width" -y "$height" "$command" || return 1
+    _start || return 1
   fi
-  _tmux set-option -s exit-empty off >/dev/null
-  _tmux set-option -t "$name" remain-on-exit on >/dev/null
 }
 
 # tmux_keys NAME KEY...: sends keys by tmux name (Enter, Tab, Up, C-c, C-d, C-r, BSpace, Left...).

@@ -238,7 +238,8 @@ import Testing
   }
 
   @Test func backgroundWatchGivesThePromptBackAndPrintsTaggedLines() async throws {
-    let h = try await ServerHarness(stepDelay: .milliseconds(15))
+    // Nine upscale tiles of 100 ms: the run is still going when the next command has run.
+    let h = try await ServerHarness(stepDelay: .milliseconds(100))
     h.session.server.finishNotices = true
     _ = h.write(
       "up.json",
@@ -365,7 +366,8 @@ import Testing
 @MainActor
 @Suite(.serialized) struct ServerForeignPromptTests {
   @Test func watchAnotherClientsPromptByPolling() async throws {
-    let h = try await ServerHarness(faults: SimulatorFaults(nodeDelays: ["ImageInvert": .milliseconds(600)]))
+    // Long enough that the prompt is still running when `watch` asks, even on a busy machine.
+    let h = try await ServerHarness(faults: SimulatorFaults(nodeDelays: ["ImageInvert": .seconds(2)]))
     let workflow = try Workflow(
       apiJSON: try JSONValue.parse(ServerHarness.basic(color: Int.random(in: 0...9999), prefix: "other")))
     let queued = try await h.session.server.client.queuePrompt(body: [
