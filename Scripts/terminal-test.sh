@@ -162,14 +162,20 @@ check "the recording session exits" tmux_wait_exit t4
 check "the recording holds each command and its output" \
   test "$(grep -cvE '^(#|$)' "$rec/session.comfy")" = 10 -a "$(grep -c '^#> queued ' "$rec/session.comfy")" = 1
 mv "$rec/edited.json" "$rec/typed.json"
-replay() { (cd "$rec" && "$bin" --no-init --sim "$@") >"$work/replay.out" 2>&1; }
+replay() {  # replay ARGS...: comfysh --sim ARGS in the recording's folder; shows its output if it fails
+  (cd "$rec" && "$bin" --no-init --sim "$@") >"$work/replay.out" 2>&1 || {
+    local status=$?
+    sed 's/^/  | /' "$work/replay.out" >&2
+    return $status
+  }
+}
 check "--check replays the typed session against a fresh simulator" replay --check session.comfy
 check "--check says all outputs match" grep -qxE "session.comfy: [0-9]+ commands, all outputs match" "$work/replay.out"
 check "the replay saved the same workflow JSON" cmp "$rec/typed.json" "$rec/edited.json"
 check "the replay wrote the same output file" test -s "$rec/session.comfy" -a \
   "$(grep -c 'output/lighthouse_00001_.png' "$rec/session.comfy")" -ge 2
 sed 's/^set 3.steps 4$/set 3.steps 5/' "$rec/session.comfy" >"$rec/changed.comfy"
-replay_fails() { ! replay "$@"; }
+replay_fails() { ! replay "$@" 2>/dev/null; }
 check "a changed output fails --check" replay_fails --check changed.comfy
 diff_shown() {
   grep -qxE -- "--- changed.comfy:[0-9]+ get 3.steps \(recorded\)" "$work/replay.out" &&

@@ -25,7 +25,7 @@ final class EventSocket: Sendable {
     self.generation = generation
   }
 
-  /// Opens `url`, sends `hello` as the first message, and returns once the upgrade succeeded.
+  /// Opens `url`, sends `hello` as the first message, and returns once the server greeted the socket.
   /// `onEvent` gets every decoded frame in arrival order; `onClose` is called once when the socket ends.
   static func open(
     url: String, generation: Int, hello: String,
@@ -48,12 +48,15 @@ final class EventSocket: Sendable {
             ) {
               inbound, outbound, _ in
               try await outbound.write(.text(hello))
-              let resume = socket.state.withLock { state -> CheckedContinuation<Void, any Error>? in
-                state.outbound = outbound
-                defer { state.ready = nil }
-                return state.ready
+              socket.state.withLock { $0.outbound = outbound }
+              // ComfyUI registers a socket and then greets it (`status` with its sid); messages for the
+              // client id sent before that are dropped. So the socket is ready once greeted: a prompt
+              // posted next cannot lose its first messages. A server that never greets gets 5 s.
+              let greeting = Task {
+                try? await Task.sleep(for: .seconds(5))
+                socket.becomeReady()
               }
-              resume?.resume()
+              defer { greeting.cancel() }
               for try await message in inbound.messages(maxSize: 1 << 28) {
                 let event: ServerEvent?
                 switch message {
@@ -61,6 +64,7 @@ final class EventSocket: Sendable {
                 case .binary(let buffer): event = ServerEvent.decode(binary: buffer.readableBytesView)
                 }
                 if let event { await onEvent(event) }
+                socket.becomeReady()
               }
             }
           } catch {
@@ -86,6 +90,15 @@ final class EventSocket: Sendable {
       socket.readerTask.withLock { $0 }?.cancel()
     }
     return socket
+  }
+
+  /// Lets `open` return (once; later calls do nothing).
+  private func becomeReady() {
+    let ready = state.withLock { state -> CheckedContinuation<Void, any Error>? in
+      defer { state.ready = nil }
+      return state.ready
+    }
+    ready?.resume()
   }
 
   /// Sends a close frame and waits (briefly) for the reader to end; safe to call twice.

@@ -15,16 +15,20 @@ public struct SimulatorFaults: Sendable, Equatable {
   public var refuseConnections: Bool
   /// Extra time a node takes, by class type (`"KSampler"`) or node id (`"3"`); interruptible.
   public var nodeDelays: [String: Duration]
+  /// Time between a WebSocket's upgrade and its registration under the client id (ComfyUI registers
+  /// right after the upgrade; a busy server later). Messages for the client id meanwhile are dropped.
+  public var registrationDelay: Duration?
 
   public init(
     routeDelays: [String: Duration] = [:], failOnce: Set<String> = [], dropWebSocketAfter: Int? = nil,
-    refuseConnections: Bool = false, nodeDelays: [String: Duration] = [:]
+    refuseConnections: Bool = false, nodeDelays: [String: Duration] = [:], registrationDelay: Duration? = nil
   ) {
     self.routeDelays = routeDelays
     self.failOnce = failOnce
     self.dropWebSocketAfter = dropWebSocketAfter
     self.refuseConnections = refuseConnections
     self.nodeDelays = nodeDelays
+    self.registrationDelay = registrationDelay
   }
 
   /// The key of `path` in a fault table, if any (exact, else the longest key `path` starts with).

@@ -85,12 +85,3 @@ extension ComfyConnection {
     return (try #require(last), events)
   }
 }
-
-/// A port on 127.0.0.1 where nothing listens: a simulator's, after it stopped.
-func closedPort() async throws -> Int {
-  let simulator = try ComfySimulator(SimulatorConfiguration())
-  try await simulator.start()
-  let port = simulator.port
-  await simulator.stop()
-  return port
-}

@@ -69,7 +69,9 @@ import Workflow
   }
 
   @Test func serverDownIsReportedAtOnce() async throws {
-    let port = try await closedPort()
+    let closed = try ClosedPort()
+    defer { _ = closed }
+    let port = closed.port
     let connection = ComfyConnection(
       client: ComfyClient(server: try ServerAddress("http://127.0.0.1:\(port)")))
     let started = Monotonic.now()

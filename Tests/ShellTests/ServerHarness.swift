@@ -86,15 +86,6 @@ final class ServerHarness {
   }
 }
 
-/// A port on 127.0.0.1 where nothing listens: a simulator's, after it stopped.
-func closedLoopbackPort() async throws -> Int {
-  let simulator = try ComfySimulator(SimulatorConfiguration())
-  try await simulator.start()
-  let port = simulator.port
-  await simulator.stop()
-  return port
-}
-
 /// Parses every stdout line as one JSON object (NDJSON); records an issue for a line that is not.
 func ndjson(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) -> [JSONValue] {
   text.split(separator: "\n").compactMap { line in

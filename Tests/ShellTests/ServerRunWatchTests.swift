@@ -29,6 +29,21 @@ import Testing
     await h.close()
   }
 
+  @Test func runWaitsUntilTheServerRegisteredTheSocket() async throws {
+    // A server that registers the socket 300 ms after the upgrade drops what it sends the client id
+    // before that; run must not post until the socket is greeted, or the prompt's messages are lost.
+    let h = try await ServerHarness(faults: SimulatorFaults(registrationDelay: .milliseconds(300)))
+    await h.loadBasic(prefix: "greeted")
+    let out = await h.ok("run; watch")
+    let lines = out.split(separator: "\n").map(String.init)
+    #expect(lines.count == 5, "\(out)")
+    #expect(!out.contains("from the server's history"), "\(out)")
+    for line in lines.dropFirst().dropLast() {
+      #expect(line.hasSuffix(" s"), "every node has its time: \(line)")
+    }
+    await h.close()
+  }
+
   @Test func watchWithoutARunSaysWhatToDo() async throws {
     let h = try await ServerHarness()
     #expect(await h.fails("watch").contains("`run` first"))
@@ -104,7 +119,9 @@ import Testing
   }
 
   @Test func serverDownIsSaidPlainly() async throws {
-    let port = try await closedLoopbackPort()
+    let closed = try ClosedPort()
+    defer { _ = closed }
+    let port = closed.port
     let h = ShellHarness()
     await h.loadSeed()
     let switched = await h.ok("server http://127.0.0.1:\(port)")

@@ -20,6 +20,7 @@ struct WebSocketSession {
     let hub = environment.hub
     let (stream, outbox) = AsyncStream<OutboundFrame>.makeStream()
     let connection = hub.makeConnection(outbox: outbox)
+    if let delay = environment.faults.registrationDelay { try? await Task.sleep(for: delay) }
     hub.connect(sid: sid, connection: connection, queueRemaining: environment.queue.remaining)
 
     await withTaskGroup(of: Void.self) { group in
