@@ -79,7 +79,7 @@ import Testing
 
   @Test func keyAndServerNames() {
     var context = self.context
-    context.names = ["keys": ["work", "home"], "servers": ["lab"], "server": ["lab"]]
+    context.names = ["keys": ["work", "home"], "servers": ["lab"]]
     let candidates = { Completer.complete($0, context: context).candidates }
     #expect(candidates("key use w") == ["work"])
     #expect(candidates("key rm ") == ["work", "home"])

@@ -17,7 +17,8 @@ public enum ArgumentKind: Sendable, Equatable {
   case path
   case className
   case command
-  case word([String])
+  /// Fixed words, and with `names` also the session's names of that kind (`server add` or `server work`).
+  case word([String], names: String? = nil)
   /// Names the session knows, by kind (`keys`, `servers`): `CompletionContext.names`.
   case name(String)
   case text

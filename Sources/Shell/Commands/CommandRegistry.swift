@@ -14,6 +14,14 @@ public enum CommandRegistry {
     QuitCommand.self,
   ]
 
+  /// The commands by group, in `help` order; groups without commands are left out.
+  static var byGroup: [(group: CommandGroup, commands: [any Command.Type])] {
+    CommandGroup.allCases.compactMap { group in
+      let commands = all.filter { $0.group == group }
+      return commands.isEmpty ? nil : (group, commands)
+    }
+  }
+
   private static let byName: [String: any Command.Type] = {
     var table: [String: any Command.Type] = [:]
     for command in all {

@@ -16,8 +16,7 @@ public struct CompletionContext: Sendable {
   public var inputChoices: @Sendable (String, String) -> [String]? = { _, _ in nil }
   /// Every class name (for `add`, `info`).
   public var classNames: [String] = []
-  /// Names for `name(KIND)` arguments (`keys`, `servers`), and names a command's first word may be
-  /// besides its subcommands (`server` → saved servers).
+  /// The session's names by kind (`keys`, `servers`), for `name(KIND)` and `word(_, names: KIND)`.
   public var names: [String: [String]] = [:]
   public var variables: [String] = []
   public var baseFolder: String?
@@ -83,9 +82,8 @@ public enum Completer {
       return result(current, context.classNames.filter { $0.hasPrefix(current.text) })
     case .command:
       return result(current, context.commandNames.filter { $0.hasPrefix(current.text) })
-    case .word(let words):
-      // A first word can also be a name: `server work` as well as `server add`.
-      let names = index == 0 ? context.names[commandWord.text] ?? [] : []
+    case .word(let words, let kind):
+      let names = kind.flatMap { context.names[$0] } ?? []
       return result(current, (words + names).filter { $0.hasPrefix(current.text) })
     case .name(let kind):
       return result(current, (context.names[kind] ?? []).filter { $0.hasPrefix(current.text) })

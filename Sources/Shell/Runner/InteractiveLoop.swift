@@ -147,9 +147,7 @@ extension Session {
     context.variables = variables.keys.sorted()
     context.baseFolder = baseFolder
     context.names["keys"] = keyRing.listings().map(\.name)
-    let servers = ((try? SavedServers.load()) ?? [:]).keys.map { $0 }
-    context.names["servers"] = servers
-    context.names["server"] = servers
+    context.names["servers"] = ((try? SavedServers.load()) ?? [:]).keys.map { $0 }
     if let catalog = currentCatalog {
       context.classNames = catalog.classes.map(\.name)
       context.classInputs = { catalog[className: $0]?.inputs.map(\.name) }

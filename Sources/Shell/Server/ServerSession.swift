@@ -14,6 +14,8 @@ public struct PromptRecord: Sendable {
   public let workflow: Workflow
   /// The tracker's final state, kept when the prompt ends (the connection may be gone by then).
   public var final: PromptTracker?
+  /// A `watch` printed how it ended (the listener may hear of the end after the watch stopped).
+  public var endShown = false
 }
 
 /// The server side of a session: which server, the one live connection to it, the prompts run,
@@ -58,8 +60,6 @@ public final class ServerSession {
   private var lastPosted: [ServerAddress: String] = [:]
   /// Prompts a `watch` is showing now: they get no finish notice.
   private var watched: [String: Int] = [:]
-  /// Prompts whose end a `watch` printed; the listener may hear of the end after the watch stopped.
-  private var endShown: Set<String> = []
   /// `watch --background` tasks by prompt id; they end with their prompt or the connection.
   private var backgroundWatches: [String: Task<Void, Never>] = [:]
   /// `seed NODE.INPUT MODE` policies, in the order they were given.
@@ -260,7 +260,10 @@ public final class ServerSession {
   func isWatchingInBackground(_ id: String) -> Bool { backgroundWatches[id] != nil }
 
   /// A watch printed how `id` ended: no finish notice for it.
-  func endWasShown(_ id: String) { endShown.insert(id) }
+  func endWasShown(_ id: String) {
+    guard let index = records.lastIndex(where: { $0.id == id }) else { return }
+    records[index].endShown = true
+  }
 
   func endWatching(_ id: String) {
     watched[id, default: 1] -= 1
@@ -316,7 +319,7 @@ public final class ServerSession {
     switch event {
     case .prompt(let id, .finished(let outcome), let tracker):
       keepFinal(tracker)
-      guard watched[id] == nil, !endShown.contains(id), finishNotices, promptRecord(id) != nil else { return }
+      guard watched[id] == nil, finishNotices, let record = promptRecord(id), !record.endShown else { return }
       notice(id: id, outcome: outcome, tracker: tracker)
     case .connectionLost(let reason):
       guard finishNotices, watched.isEmpty else { return }

@@ -9,7 +9,7 @@ struct ServerCommand: Command {
   static let summary =
     "Show the ComfyUI server (version, where the choice came from, saved names), switch to another by URL or saved name, or save one under a name."
   static let example = "server add work http://10.0.0.5:8188"
-  static let arguments: [ArgumentKind] = [.word(["add", "rm"]), .name("servers"), .text]
+  static let arguments: [ArgumentKind] = [.word(["add", "rm"], names: "servers"), .name("servers"), .text]
 
   static func run(_ arguments: inout Arguments, in session: Session) async throws {
     try arguments.expect(0...3)

@@ -24,39 +24,27 @@ struct WatchCommand: Command {
       timeout = .milliseconds(Int(seconds * 1000))
     }
     let id = try server.promptID(arguments.isEmpty ? nil : arguments[0], command: name)
-    let view = WatchView(session: session, promptID: id, traceback: traceback)
 
     // A prompt of this session that ended: shown from what was kept, without asking the server.
     if let final = server.promptRecord(id)?.final {
-      try view.show(.snapshot(final))
+      try WatchView(session: session, promptID: id, traceback: traceback).show(.snapshot(final))
       return
     }
+    if background, server.isWatchingInBackground(id) {
+      throw ShellError("prompt \(id) is already watched in the background; `watch \(id)` follows it here")
+    }
+    let view = WatchView(session: session, promptID: id, traceback: traceback, background: background)
+    guard let connection = try await prepareToFollow(id, view: view, session: session) else { return }
+    let events = connection.follow(id, inactivityTimeout: timeout, poll: view.foreign)
     if background {
-      try await watchInBackground(id, traceback: traceback, timeout: timeout, session: session)
+      followInBackground(id, events: events, view: view, session: session)
       return
-    }
-    if let record = server.promptRecord(id), record.server != server.address {
-      throw ShellError(
-        "prompt \(id) was run on \(record.server); `server \(record.server)` to watch it there")
-    }
-    let connection = server.connection()
-    // Messages about prompts of other clients go to their sockets: those are followed by polling.
-    let foreign = server.promptRecord(id) == nil
-    view.foreign = foreign
-    if await connection.tracker(id) == nil {
-      guard try await trackForeign(id, connection: connection, view: view, session: session) else { return }
-    } else if await !connection.isConnected, await connection.tracker(id)?.isFinished == false {
-      // The socket dropped and reconnecting gave up earlier: open it again and ask history what was missed.
-      try await session.request { try await connection.connect() }
-      if let entry = try await session.request({ try await connection.client.history(promptID: id) }) {
-        await connection.reconcile(id, with: entry)
-      }
     }
 
     server.beginWatching(id)
     defer { server.endWatching(id) }
     do {
-      for try await event in connection.follow(id, inactivityTimeout: timeout, poll: foreign) {
+      for try await event in events {
         try view.show(event)
       }
     } catch let error as ShellError {
@@ -69,31 +57,42 @@ struct WatchCommand: Command {
     if Task.isCancelled { throw view.stoppedWatching() }
   }
 
-  /// `watch --background`: the same view, its lines printed as notices by a task the session owns,
-  /// so the prompt comes back at once. The prompt's end (or the reason watching stopped) is its last line.
-  static func watchInBackground(
-    _ id: String, traceback: Bool, timeout: Duration, session: Session
-  ) async throws {
+  /// Gets `id` ready to follow on the current server's connection: tracked (a prompt of another client
+  /// is looked up and polled, `view.foreign`), and the socket open again if it dropped, with what was
+  /// missed asked from /history. Nil when the prompt had already ended and `view` showed it.
+  static func prepareToFollow(
+    _ id: String, view: WatchView, session: Session
+  ) async throws -> ComfyConnection? {
     let server = session.server
     if let record = server.promptRecord(id), record.server != server.address {
       throw ShellError(
         "prompt \(id) was run on \(record.server); `server \(record.server)` to watch it there")
     }
-    guard !server.isWatchingInBackground(id) else {
-      throw ShellError("prompt \(id) is already watched in the background; `watch \(id)` follows it here")
-    }
     let connection = server.connection()
-    let view = WatchView(session: session, promptID: id, traceback: traceback, background: true)
-    let foreign = server.promptRecord(id) == nil
-    view.foreign = foreign
+    // Messages about prompts of other clients go to their sockets: those are followed by polling.
+    view.foreign = server.promptRecord(id) == nil
     if await connection.tracker(id) == nil {
-      guard try await trackForeign(id, connection: connection, view: view, session: session) else { return }
-    } else if await !connection.isConnected {
+      guard try await trackForeign(id, connection: connection, view: view, session: session) else {
+        return nil
+      }
+    } else if await !connection.isConnected, await connection.tracker(id)?.isFinished == false {
+      // The socket dropped and reconnecting gave up earlier: open it again and ask history what was missed.
       try await session.request { try await connection.connect() }
+      if let entry = try await session.request({ try await connection.client.history(promptID: id) }) {
+        await connection.reconcile(id, with: entry)
+      }
     }
-    server.watchInBackground(id) {
+    return connection
+  }
+
+  /// `watch --background`: the view's lines are printed as notices by a task the session owns, so the
+  /// prompt comes back at once. The prompt's end (or the reason watching stopped) is its last line.
+  static func followInBackground(
+    _ id: String, events: AsyncThrowingStream<FollowEvent, any Error>, view: WatchView, session: Session
+  ) {
+    session.server.watchInBackground(id) {
       do {
-        for try await event in connection.follow(id, inactivityTimeout: timeout, poll: foreign) {
+        for try await event in events {
           try view.show(event)
         }
       } catch is ShellError {
