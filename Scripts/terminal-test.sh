@@ -12,6 +12,14 @@ export XDG_STATE_HOME=$work/state XDG_CONFIG_HOME=$work/config XDG_CACHE_HOME=$w
 cp Docs/examples/txt2img.json "$work/flow.json"
 trap 'tmux_kill_server; rm -rf "$work"' EXIT
 
+start_sim() {  # start_sim SESSION ARGS...: `comfysh sim --port 0 ARGS` in tmux; prints its URL
+  local name="$1"
+  shift
+  tmux_start "$name" "$bin sim --port 0 $*"
+  tmux_wait_for "$name" "simulator at http" >&2 || return 1
+  tmux_screen "$name" | grep -oE 'http://127\.0\.0\.1:[0-9]+' | head -1
+}
+
 start() {  # start SESSION ARGS...: comfysh in $work with a clean environment
   local name="$1"
   shift
@@ -91,9 +99,8 @@ check "quit -f exits" tmux_wait_exit t2
 
 # 7. `watch --background`: progress lines come above the prompt while a half-typed command that wraps
 #    (60 columns) stays intact, on screen and in the line buffer.
-tmux_start sim "$bin sim --port 0 --step-delay 150 --data $work/sim"
-check "the simulator starts" tmux_wait_for sim "simulator at http"
-url=$(tmux_screen sim | grep -oE 'http://127\.0\.0\.1:[0-9]+' | head -1)
+url=$(start_sim sim --step-delay 150 --data "$work/sim")
+check "the simulator starts" test -n "$url"
 tmux_start t3 "cd $work && env -u NO_COLOR TERM=xterm-256color $bin --no-init --server $url flow.json" 60 20
 tmux_wait_for t3 "comfy flow.json>"
 tmux_type t3 "set 3.seed 7; run; watch --background"; tmux_keys t3 Enter
@@ -104,7 +111,7 @@ check "a progress line appears above the prompt" tmux_wait_for t3 "KSampler  █
 check "the run's end appears above the prompt" tmux_wait_for t3 "] done in" 20
 typed_line() {  # the last line on screen, wrapped rows joined, is the prompt with the half-typed command
   local last
-  last=$(tmux_history t3 | grep -v '^$' | tail -1)
+  last=$(tmux_last_line t3)
   [ "$last" = "comfy flow.json*> $half" ] || { echo "typed_line: last line is '$last'" >&2; return 1; }
 }
 check "the half-typed command is intact and still last" typed_line
@@ -131,9 +138,8 @@ tmux_kill sim
 # 8. Record a session typed at the terminal, then replay it against a fresh simulator (new prompt
 #    ids): the same workflow file and the same outputs; a changed output fails --check with a diff;
 #    --update accepts it.
-tmux_start sim2 "$bin sim --port 0 --data $work/sim2"
-check "a fresh simulator starts" tmux_wait_for sim2 "simulator at http"
-url2=$(tmux_screen sim2 | grep -oE 'http://127\.0\.0\.1:[0-9]+' | head -1)
+url2=$(start_sim sim2 --data "$work/sim2")
+check "a fresh simulator starts" test -n "$url2"
 rec=$work/rec
 mkdir -p "$rec"
 cp Docs/examples/txt2img.json "$rec/flow.json"
@@ -142,7 +148,7 @@ tmux_wait_for t4 "comfy>"
 at_prompt() {  # the last line is a bare prompt again: the command finished
   local deadline=$((SECONDS + TMUX_TEST_TIMEOUT))
   while ((SECONDS <= deadline)); do
-    tmux_history t4 | grep -v '^$' | tail -1 | grep -qE '^comfy( [^ ]+)?\*?> ?$' && return 0
+    tmux_last_line t4 | grep -qE '^comfy( [^ ]+)?\*?> ?$' && return 0
     sleep 0.1
   done
   echo "at_prompt: no prompt after the command; t4 shows:" >&2

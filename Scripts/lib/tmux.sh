@@ -23,14 +23,16 @@ _tmux() { tmux -L "$TMUX_TEST_SOCKET" -f /dev/null "$@"; }
 # tmux_kill_server ends it), so a session started right after another was killed does not race it.
 tmux_start() {
   local name="$1" command="$2" width="${3:-80}" height="${4:-24}"
-  _start() {
-    _tmux start-server \; set-option -s exit-empty off \; set-window-option -g remain-on-exit on \; \
-      new-session -d -s "$name" -x "$width" -y "$height" "$command"
-  }
-  if ! _start 2>/dev/null; then
-    sleep 0.5
-    _start || return 1
-  fi
+  local start=(start-server \; set-option -s exit-empty off \; set-window-option -g remain-on-exit on \;
+    new-session -d -s "$name" -x "$width" -y "$height" "$command")
+  _tmux "${start[@]}" 2>/dev/null && return 0
+  sleep 0.5
+  _tmux "${start[@]}"
+}
+
+# tmux_last_line NAME: the last non-empty line, wrapped rows joined (the prompt and what is typed there).
+tmux_last_line() {
+  tmux_history "$1" | grep -v '^$' | tail -1
 }
 
 # tmux_keys NAME KEY...: sends keys by tmux name (Enter, Tab, Up, C-c, C-d, C-r, BSpace, Left...).

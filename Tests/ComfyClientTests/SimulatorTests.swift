@@ -70,7 +70,7 @@ import Workflow
 
   @Test func serverDownIsReportedAtOnce() async throws {
     let closed = try ClosedPort()
-    defer { _ = closed }
+    defer { withExtendedLifetime(closed) {} }
     let port = closed.port
     let connection = ComfyConnection(
       client: ComfyClient(server: try ServerAddress("http://127.0.0.1:\(port)")))

@@ -170,14 +170,14 @@ struct Tmux {
   }
 
   func start(_ shellCommand: String) throws {
-    guard
-      system(
-        command(["new-session", "-d", "-s", "t", "-x", "100", "-y", "40", shellCommand]) + " >/dev/null 2>&1")
-        == 0
-    else {
+    // As Scripts/lib/tmux.sh does: remain-on-exit is set in the same call, before the command starts.
+    let start = [
+      "start-server", ";", "set-window-option", "-g", "remain-on-exit", "on", ";",
+      "new-session", "-d", "-s", "t", "-x", "100", "-y", "40", shellCommand,
+    ]
+    guard system(command(start) + " >/dev/null 2>&1") == 0 else {
       throw ShellFailure("tmux could not start (is tmux installed? Scripts/setup.sh installs it)")
     }
-    run(["set-option", "-t", "t", "remain-on-exit", "on"])
   }
 
   func type(_ text: String) { run(["send-keys", "-t", "t", "-l", "--", text]) }

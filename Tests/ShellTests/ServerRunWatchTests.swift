@@ -120,7 +120,7 @@ import Testing
 
   @Test func serverDownIsSaidPlainly() async throws {
     let closed = try ClosedPort()
-    defer { _ = closed }
+    defer { withExtendedLifetime(closed) {} }
     let port = closed.port
     let h = ShellHarness()
     await h.loadSeed()
@@ -287,8 +287,11 @@ import Testing
     #expect(upscale.last?.contains("██████████████ 100%") == true)
     #expect(lines.contains { $0.hasPrefix(tag + "4  SaveImage") && $0.contains("→ output/bg_00001_.png") })
     #expect(lines.last?.hasPrefix(tag + "done in ") == true, "\(lines)")
-    // The background view said how it ended: no second finish notice.
+    // The background view said how it ended: no second finish notice; the watch ends with the stream.
     #expect(!h.output.stdout.contains("prompt \(id) finished"))
+    for _ in 0..<100 where h.session.server.isWatchingInBackground(id) {
+      try await Task.sleep(for: .milliseconds(10))
+    }
     #expect(!h.session.server.isWatchingInBackground(id))
     await h.close()
   }
