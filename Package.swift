@@ -1,15 +1,20 @@
 // swift-tools-version: 6.2
 import PackageDescription
 
+// Built and tested on Linux (Debian) only; no Apple platform is claimed.
+
 /// Strict Swift 6 everywhere; `ExistentialAny` keeps protocol costs visible.
 let strictSettings: [SwiftSetting] = [
   .swiftLanguageMode(.v6),
   .enableUpcomingFeature("ExistentialAny"),
 ]
 
+let orderedCollections = Target.Dependency.product(name: "OrderedCollections", package: "swift-collections")
+let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
+let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
+
 let package = Package(
   name: "comfysh",
-  platforms: [.macOS(.v15)],
   products: [
     .executable(name: "comfysh", targets: ["comfysh"]),
     .library(name: "LineEditor", targets: ["LineEditor"]),
@@ -17,15 +22,18 @@ let package = Package(
   dependencies: [
     .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
     .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     .package(url: "https://github.com/hummingbird-project/swift-websocket.git", from: "1.6.2"),
     .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
     .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
   ],
   targets: [
+    // The thin executable: the command line, then the shell or the simulator.
     .executableTarget(
       name: "comfysh",
-      dependencies: ["Shell", "ComfySim"],
+      dependencies: ["Shell", "ComfySim", "Workflow"],
       swiftSettings: strictSettings,
       // The static Swift runtime's link flags export every symbol of the program (35,000 of them):
       // start-up then relocates and searches them all. Nothing looks them up, so they stay private
@@ -34,62 +42,85 @@ let package = Package(
     ),
     .executableTarget(
       name: "comfysh-bench",
-      dependencies: ["Shell", "ComfySim", "Workflow", "ComfyClient"],
+      dependencies: ["Shell", "ComfySim", "ComfyRules", "Workflow", "ComfyClient"],
       path: "Sources/Benchmarks",
       swiftSettings: strictSettings
     ),
+
+    // The document: lossless JSON, the API-format graph, addresses, files.
+    .target(name: "Workflow", dependencies: [orderedCollections], swiftSettings: strictSettings),
+    // What ComfyUI decides: the catalog, validation, UI→API conversion, Python's value semantics.
     .target(
-      name: "Workflow",
-      dependencies: [.product(name: "OrderedCollections", package: "swift-collections")],
-      swiftSettings: strictSettings
-    ),
+      name: "ComfyRules", dependencies: ["Workflow", orderedCollections], swiftSettings: strictSettings),
+    // Talking to a server: HTTP, the WebSocket, prompt tracking.
     .target(
       name: "ComfyClient",
       dependencies: [
         "Workflow",
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "WSClient", package: "swift-websocket"),
-        .product(name: "NIOCore", package: "swift-nio"),
+        nioCore,
         .product(name: "NIOPosix", package: "swift-nio"),
+        logging,
       ],
       swiftSettings: strictSettings
     ),
     .systemLibrary(name: "CLibEdit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
     .target(name: "LineEditor", dependencies: ["CLibEdit"], swiftSettings: strictSettings),
+    // The ComfyUI simulator.
     .target(
       name: "ComfySim",
       dependencies: [
-        "Workflow",
+        "Workflow", "ComfyRules",
         .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "HummingbirdCore", package: "hummingbird"),
         .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+        .product(name: "HTTPTypes", package: "swift-http-types"),
+        nioCore,
+        logging,
       ],
       swiftSettings: strictSettings
     ),
+    // The shell: the command language, the commands, the session and its parts.
     .target(
       name: "Shell",
-      dependencies: ["Workflow", "ComfyClient", "LineEditor"],
+      dependencies: ["Workflow", "ComfyRules", "ComfyClient", "LineEditor"],
       swiftSettings: strictSettings
     ),
-    .testTarget(name: "WorkflowTests", dependencies: ["Workflow"], swiftSettings: strictSettings),
+
+    // What several test targets share: the recorded fixtures, a closed port.
+    .target(
+      name: "TestSupport", dependencies: ["Workflow"], path: "Tests/TestSupport",
+      swiftSettings: strictSettings),
+    .testTarget(
+      name: "WorkflowTests", dependencies: ["Workflow", "TestSupport"], swiftSettings: strictSettings),
+    .testTarget(
+      name: "ComfyRulesTests", dependencies: ["ComfyRules", "Workflow", "TestSupport"],
+      swiftSettings: strictSettings),
     .testTarget(name: "LineEditorTests", dependencies: ["LineEditor"], swiftSettings: strictSettings),
     .testTarget(
       name: "ComfySimTests",
       dependencies: [
-        "ComfySim", "Workflow", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        "ComfySim", "ComfyRules", "Workflow", "TestSupport",
+        .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "WSClient", package: "swift-websocket"),
+        nioCore,
+        .product(name: "NIOHTTP1", package: "swift-nio"),
+        logging,
       ],
       swiftSettings: strictSettings
     ),
     .testTarget(
       name: "ComfyClientTests",
-      dependencies: ["ComfyClient", "ComfySim", "Workflow"],
+      dependencies: ["ComfyClient", "ComfySim", "Workflow", "TestSupport"],
       swiftSettings: strictSettings
     ),
     .testTarget(
-      name: "EndToEndTests", dependencies: ["Workflow", "ComfySim"], swiftSettings: strictSettings),
+      name: "EndToEndTests", dependencies: ["Workflow", "ComfySim", "TestSupport"],
+      swiftSettings: strictSettings),
     .testTarget(
       name: "ShellTests",
-      dependencies: ["Shell", "ComfySim", "Workflow"],
+      dependencies: ["Shell", "ComfySim", "ComfyRules", "ComfyClient", "Workflow", "TestSupport"],
       swiftSettings: strictSettings
     ),
   ]

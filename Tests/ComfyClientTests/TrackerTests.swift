@@ -1,4 +1,5 @@
 import ComfyClient
+import TestSupport
 import Testing
 import Workflow
 

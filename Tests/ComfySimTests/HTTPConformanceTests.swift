@@ -1,5 +1,6 @@
 import ComfySim
 import NIOHTTP1
+import TestSupport
 import Testing
 import Workflow
 

@@ -1,5 +1,6 @@
 import ComfyClient
 import ComfySim
+import TestSupport
 import Testing
 
 @testable import Shell

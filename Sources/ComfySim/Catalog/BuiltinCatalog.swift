@@ -1,3 +1,4 @@
+import ComfyRules
 import Workflow
 
 /// The simulator's own node catalog, in the shape of `GET /object_info`. Types, ranges, defaults

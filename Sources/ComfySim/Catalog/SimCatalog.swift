@@ -1,3 +1,4 @@
+import ComfyRules
 import Workflow
 
 /// What the executor needs to know about a node class, read from its `/object_info` entry.

@@ -1,3 +1,4 @@
+import ComfyRules
 import Synchronization
 import Workflow
 

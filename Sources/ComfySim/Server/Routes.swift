@@ -1,3 +1,4 @@
+import ComfyRules
 import HTTPTypes
 import Hummingbird
 import HummingbirdWebSocket

@@ -1,3 +1,4 @@
+import ComfyRules
 import Workflow
 
 /// What `POST /prompt` validation decided, in the server's own JSON shapes.

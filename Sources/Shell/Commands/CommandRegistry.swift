@@ -1,3 +1,4 @@
+import ComfyRules
 import Workflow
 
 /// Every command, in the order `help` lists them.

@@ -1,3 +1,4 @@
+import ComfyRules
 import LineEditor
 import Synchronization
 import Workflow

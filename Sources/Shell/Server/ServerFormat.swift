@@ -1,4 +1,5 @@
 import ComfyClient
+import ComfyRules
 import Workflow
 
 /// How server results read: durations, progress bars, node labels, file lists, errors.

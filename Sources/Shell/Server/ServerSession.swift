@@ -1,4 +1,5 @@
 import ComfyClient
+import ComfyRules
 import Workflow
 
 #if canImport(Glibc)

@@ -1,4 +1,5 @@
 import ComfyClient
+import ComfyRules
 import Workflow
 
 /// A hook `run` calls that another part of comfysh fills in; it lives in this file alone so that

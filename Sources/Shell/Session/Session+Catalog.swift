@@ -1,3 +1,4 @@
+import ComfyRules
 import Workflow
 
 /// Where the session's node catalog comes from and whether it has been read.

@@ -1,3 +1,4 @@
+import ComfyRules
 import Workflow
 
 #if canImport(Glibc)

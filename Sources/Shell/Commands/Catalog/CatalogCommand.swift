@@ -1,3 +1,4 @@
+import ComfyRules
 import Workflow
 
 /// `catalog [PATTERN]`: searches the node classes the server knows (or `--catalog FILE` gives).

@@ -1,3 +1,4 @@
+import ComfyRules
 import Workflow
 
 /// `info CLASS`: a node class's inputs (types, defaults, ranges, choices, tooltips) and outputs.

@@ -1,3 +1,4 @@
+import ComfyRules
 import Workflow
 
 /// `validate`: checks the workflow as ComfyUI's POST /prompt would, before anything is sent.

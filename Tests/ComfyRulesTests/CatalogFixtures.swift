@@ -1,4 +1,7 @@
-@testable import Workflow
+import TestSupport
+import Workflow
+
+@testable import ComfyRules
 
 /// The recorded catalog (`object_info.json`, ComfyUI 0.3.64), parsed once for all tests.
 enum CatalogFixtures {

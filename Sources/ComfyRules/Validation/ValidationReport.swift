@@ -1,4 +1,5 @@
 import OrderedCollections
+import Workflow
 
 extension ValidationResult {
   /// The verdict in words a user can act on, one line each: what is wrong with which node and input,

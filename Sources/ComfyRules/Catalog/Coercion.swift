@@ -1,3 +1,5 @@
+import Workflow
+
 /// Why a value does not fit an input, in words a user can act on.
 public struct ValueError: Error, Sendable, Equatable, CustomStringConvertible {
   public let message: String

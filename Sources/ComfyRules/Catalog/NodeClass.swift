@@ -1,4 +1,5 @@
 import OrderedCollections
+import Workflow
 
 /// One node class of the server's catalog (`GET /object_info`), e.g. `KSampler`.
 public struct NodeClass: Sendable {

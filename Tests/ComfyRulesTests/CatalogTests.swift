@@ -1,6 +1,8 @@
+import TestSupport
 import Testing
+import Workflow
 
-@testable import Workflow
+@testable import ComfyRules
 
 @Suite struct CatalogTests {
   /// Fixture-based: the full recorded object_info parses entirely.

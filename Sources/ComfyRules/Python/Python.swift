@@ -1,3 +1,5 @@
+import Workflow
+
 /// A Python exception as the server would raise it while validating: type name and `str(ex)`.
 struct PyException: Error, Sendable, Equatable {
   var type: String

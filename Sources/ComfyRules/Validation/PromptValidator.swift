@@ -1,4 +1,5 @@
 import OrderedCollections
+import Workflow
 
 /// Validates an API-format prompt (the raw `prompt` JSON of a POST /prompt body) the way ComfyUI 0.3.64
 /// does, with the same verdict, error types, messages and `extra_info`.

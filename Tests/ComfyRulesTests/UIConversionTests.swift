@@ -1,6 +1,8 @@
+import TestSupport
 import Testing
+import Workflow
 
-@testable import Workflow
+@testable import ComfyRules
 
 /// A JSON number with exactly this text.
 func num(_ text: String) -> JSONValue { .number(JSONNumber(uncheckedText: text)) }

@@ -1,6 +1,8 @@
+import TestSupport
 import Testing
+import Workflow
 
-@testable import Workflow
+@testable import ComfyRules
 
 /// Replays every recorded POST /prompt against the validator with the recorded catalog and compares
 /// the answer with what the real ComfyUI 0.3.64 said. Fixture-based: skipped when the fixtures are absent.

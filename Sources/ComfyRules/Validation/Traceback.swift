@@ -1,3 +1,5 @@
+import Workflow
+
 /// A place in ComfyUI 0.3.64's execution.py where validation can raise, with the line the server's
 /// `traceback.format_tb` names, so a reproduced `exception_during_*` error carries the same frames.
 enum TracebackSite: Sendable, Equatable {

@@ -1,4 +1,5 @@
 import OrderedCollections
+import Workflow
 
 /// The node classes a server offers, read from `GET /object_info` (or a saved copy of it).
 public struct Catalog: Sendable {

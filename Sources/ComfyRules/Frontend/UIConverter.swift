@@ -1,4 +1,5 @@
 import OrderedCollections
+import Workflow
 
 /// How `convertUIWorkflow` treats the values the browser rewrites while it builds the API prompt.
 public struct UIConversionOptions: Sendable {

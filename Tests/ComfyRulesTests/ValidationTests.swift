@@ -1,6 +1,8 @@
+import TestSupport
 import Testing
+import Workflow
 
-@testable import Workflow
+@testable import ComfyRules
 
 /// Validation beyond the recorded cases, following execution.py's rules (no fixtures needed).
 @Suite struct ValidationTests {

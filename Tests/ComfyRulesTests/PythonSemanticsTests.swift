@@ -1,6 +1,7 @@
 import Testing
+import Workflow
 
-@testable import Workflow
+@testable import ComfyRules
 
 /// The server's messages embed Python's own texts; these pin the ones validation reproduces.
 @Suite struct PythonSemanticsTests {

@@ -1,4 +1,5 @@
 import OrderedCollections
+import Workflow
 
 /// What validation needs from its surroundings: the simulator knows its input folder, a client does not.
 public struct ValidationHooks: Sendable {
