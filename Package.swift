@@ -47,8 +47,10 @@ let package = Package(
       swiftSettings: strictSettings
     ),
 
+    // Image and container formats: PNG chunks, DEFLATE, image decoding.
+    .target(name: "Media", swiftSettings: strictSettings),
     // The document: lossless JSON, the API-format graph, addresses, files.
-    .target(name: "Workflow", dependencies: [orderedCollections], swiftSettings: strictSettings),
+    .target(name: "Workflow", dependencies: ["Media", orderedCollections], swiftSettings: strictSettings),
     // What ComfyUI decides: the catalog, validation, UI→API conversion, Python's value semantics.
     .target(
       name: "ComfyRules", dependencies: ["Workflow", orderedCollections], swiftSettings: strictSettings),
@@ -71,7 +73,7 @@ let package = Package(
     .target(
       name: "ComfySim",
       dependencies: [
-        "Workflow", "ComfyRules",
+        "Workflow", "ComfyRules", "Media",
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "HummingbirdCore", package: "hummingbird"),
         .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -97,11 +99,12 @@ let package = Package(
     .testTarget(
       name: "ComfyRulesTests", dependencies: ["ComfyRules", "Workflow", "TestSupport"],
       swiftSettings: strictSettings),
+    .testTarget(name: "MediaTests", dependencies: ["Media"], swiftSettings: strictSettings),
     .testTarget(name: "LineEditorTests", dependencies: ["LineEditor"], swiftSettings: strictSettings),
     .testTarget(
       name: "ComfySimTests",
       dependencies: [
-        "ComfySim", "ComfyRules", "Workflow", "TestSupport",
+        "ComfySim", "ComfyRules", "Media", "Workflow", "TestSupport",
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "WSClient", package: "swift-websocket"),
         nioCore,
@@ -120,7 +123,7 @@ let package = Package(
       swiftSettings: strictSettings),
     .testTarget(
       name: "ShellTests",
-      dependencies: ["Shell", "ComfySim", "ComfyRules", "ComfyClient", "Workflow", "TestSupport"],
+      dependencies: ["Shell", "ComfySim", "ComfyRules", "ComfyClient", "Media", "Workflow", "TestSupport"],
       swiftSettings: strictSettings
     ),
   ]

@@ -1,4 +1,5 @@
 import ComfySim
+import Media
 import TestSupport
 import Testing
 import Workflow

@@ -1,4 +1,5 @@
 import ComfySim
+import Media
 import NIOHTTP1
 import TestSupport
 import Testing

@@ -1,3 +1,4 @@
+import Media
 import TestSupport
 import Testing
 import Workflow
@@ -49,8 +50,8 @@ struct UnitTests {
     // Recompute each chunk's CRC from the file bytes.
     var offset = 8
     while offset < png.count {
-      let length = Int(PNGEncoder.readUInt32(png, offset))
-      let crc = PNGEncoder.readUInt32(png, offset + 8 + length)
+      let length = Int(BigEndian.readUInt32(png, offset))
+      let crc = BigEndian.readUInt32(png, offset + 8 + length)
       #expect(crc == PNGChunks.crc32(png[(offset + 4)..<(offset + 8 + length)]))
       offset += 12 + length
     }

@@ -1,5 +1,6 @@
 import ComfyClient
 import ComfySim
+import Media
 import Testing
 
 @testable import Shell

@@ -1,4 +1,5 @@
 import ComfyRules
+import Media
 import Synchronization
 import Workflow
 
@@ -404,8 +405,8 @@ final class PromptRun {
       ]
       let json = Array(PythonText.json(metadata).utf8)
       var frame: [UInt8] = []
-      PNGEncoder.appendUInt32(&frame, 4)
-      PNGEncoder.appendUInt32(&frame, UInt32(json.count))
+      BigEndian.appendUInt32(&frame, 4)
+      BigEndian.appendUInt32(&frame, UInt32(json.count))
       frame += json
       frame += preview.png()
       hub.deliver(.binary(frame), to: clientID)
@@ -416,8 +417,8 @@ final class PromptRun {
       to: clientID)
     if !withMetadata, let preview {
       var frame: [UInt8] = []
-      PNGEncoder.appendUInt32(&frame, 1)
-      PNGEncoder.appendUInt32(&frame, 2)  // PNG
+      BigEndian.appendUInt32(&frame, 1)
+      BigEndian.appendUInt32(&frame, 2)  // PNG
       frame += preview.png()
       hub.deliver(.binary(frame), to: clientID)
     }
@@ -426,9 +427,9 @@ final class PromptRun {
   /// `send_progress_text`: a type-3 frame to every socket.
   func sendText(_ text: String) {
     var frame: [UInt8] = []
-    PNGEncoder.appendUInt32(&frame, 3)
+    BigEndian.appendUInt32(&frame, 3)
     let node = Array(currentNode.utf8)
-    PNGEncoder.appendUInt32(&frame, UInt32(node.count))
+    BigEndian.appendUInt32(&frame, UInt32(node.count))
     frame += node
     frame += Array(text.utf8)
     hub.deliver(.binary(frame), to: nil)

@@ -1,4 +1,5 @@
 import ComfyRules
+import Media
 import Workflow
 
 #if canImport(Glibc)

@@ -1,3 +1,4 @@
+import Media
 import Workflow
 
 /// One image of a batch. `width`/`height` are the size the workflow asked for (what GetImageSize

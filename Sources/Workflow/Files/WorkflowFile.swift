@@ -1,3 +1,5 @@
+import Media
+
 /// A workflow read from disk, with what is needed to write it back the way it came.
 public struct WorkflowFile: Sendable {
   /// Where the workflow came from; decides what `run` can send as `extra_pnginfo.workflow`.
@@ -119,7 +121,7 @@ public struct WorkflowFile: Sendable {
     do {
       chunks = try PNGChunks.read(bytes)
     } catch {
-      throw WorkflowError("\(name): \(error.message)")
+      throw WorkflowError("\(name): \(error)")
     }
     let texts = PNGChunks.textEntries(chunks)
     let uiText = texts.first { $0.key == "workflow" }?.text

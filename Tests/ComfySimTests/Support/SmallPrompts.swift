@@ -1,3 +1,4 @@
+import Media
 import Workflow
 
 @testable import ComfySim

@@ -14,17 +14,16 @@ public enum PNGChunks {
   public static func isPNG(_ bytes: [UInt8]) -> Bool { bytes.starts(with: signature) }
 
   /// Splits a PNG into chunks; fails on a missing signature or a truncated chunk.
-  public static func read(_ bytes: [UInt8]) throws(WorkflowError) -> [Chunk] {
-    guard isPNG(bytes) else {
-      throw WorkflowError("this is not a PNG file (its first bytes are not the PNG signature)")
-    }
+  public static func read(_ bytes: [UInt8]) throws(PNGError) -> [Chunk] {
+    guard isPNG(bytes) else { throw .notPNG }
     var chunks: [Chunk] = []
     var offset = signature.count
     while offset + 12 <= bytes.count {
-      let length = Int(readUInt32(bytes, offset))
+      let length = Int(BigEndian.readUInt32(bytes, offset))
       guard length <= bytes.count - offset - 12 else {
-        throw WorkflowError(
-          "the PNG file is truncated (a chunk claims \(length) bytes past the end of the file)")
+        throw .truncated(
+          chunkType: String(decoding: bytes[(offset + 4)..<(offset + 8)], as: UTF8.self),
+          claimedLength: length)
       }
       let type = String(decoding: bytes[(offset + 4)..<(offset + 8)], as: UTF8.self)
       chunks.append(Chunk(type: type, data: Array(bytes[(offset + 8)..<(offset + 8 + length)])))
@@ -64,11 +63,11 @@ public enum PNGChunks {
   public static func write(_ chunks: [Chunk]) -> [UInt8] {
     var out = signature
     for chunk in chunks {
-      appendUInt32(&out, UInt32(chunk.data.count))
+      BigEndian.appendUInt32(&out, UInt32(chunk.data.count))
       let typeBytes = Array(chunk.type.utf8)
       out += typeBytes
       out += chunk.data
-      appendUInt32(&out, crc32(typeBytes + chunk.data))
+      BigEndian.appendUInt32(&out, crc32(typeBytes + chunk.data))
     }
     return out
   }
@@ -79,15 +78,6 @@ public enum PNGChunks {
     data.append(0)
     data += text.unicodeScalars.map { $0.value < 256 ? UInt8($0.value) : UInt8(ascii: "?") }
     return Chunk(type: "tEXt", data: data)
-  }
-
-  static func readUInt32(_ bytes: [UInt8], _ offset: Int) -> UInt32 {
-    UInt32(bytes[offset]) << 24 | UInt32(bytes[offset + 1]) << 16 | UInt32(bytes[offset + 2]) << 8
-      | UInt32(bytes[offset + 3])
-  }
-
-  static func appendUInt32(_ out: inout [UInt8], _ value: UInt32) {
-    out += [UInt8(value >> 24), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)]
   }
 
   private static let crcTable: [UInt32] = (0..<256).map { n in
@@ -101,5 +91,21 @@ public enum PNGChunks {
     var crc: UInt32 = 0xFFFF_FFFF
     for byte in bytes { crc = crcTable[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
     return crc ^ 0xFFFF_FFFF
+  }
+}
+
+/// Why bytes could not be split into PNG chunks.
+public enum PNGError: Error, Sendable, Equatable, CustomStringConvertible {
+  /// The first bytes are not the PNG signature.
+  case notPNG
+  /// A chunk claims more bytes than the file has left.
+  case truncated(chunkType: String, claimedLength: Int)
+
+  public var description: String {
+    switch self {
+    case .notPNG: "this is not a PNG file (its first bytes are not the PNG signature)"
+    case .truncated(let type, let length):
+      "the PNG file is truncated (its \(type) chunk claims \(length) bytes past the end of the file)"
+    }
   }
 }

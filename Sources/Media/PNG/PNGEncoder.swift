@@ -1,20 +1,18 @@
-import Workflow
-
 /// A minimal PNG writer: 8-bit RGB, no filtering, a zlib stream of stored (uncompressed) deflate
 /// blocks. The simulator's images are small (see `SimImage.maximumSide`), so compression would buy
 /// little and cost a dependency; any PNG reader accepts stored blocks.
-enum PNGEncoder {
+public enum PNGEncoder {
   /// Encodes `rgb` (width × height × 3 bytes, rows top to bottom) with `tEXt` chunks in the order
   /// given, placed between IHDR and IDAT as Pillow writes ComfyUI's metadata.
-  static func encode(
+  public static func encode(
     width: Int, height: Int, rgb: [UInt8], text: [(key: String, value: String)] = []
   )
     -> [UInt8]
   {
     var header: [UInt8] = []
     header.reserveCapacity(13)
-    appendUInt32(&header, UInt32(width))
-    appendUInt32(&header, UInt32(height))
+    BigEndian.appendUInt32(&header, UInt32(width))
+    BigEndian.appendUInt32(&header, UInt32(height))
     header += [8, 2, 0, 0, 0]  // bit depth 8, colour type RGB, deflate, adaptive filtering, no interlace
 
     let rowBytes = width * 3
@@ -34,7 +32,7 @@ enum PNGEncoder {
   }
 
   /// A zlib stream (RFC 1950) holding `data` in stored deflate blocks (RFC 1951 §3.2.4).
-  static func zlibStored(_ data: [UInt8]) -> [UInt8] {
+  public static func zlibStored(_ data: [UInt8]) -> [UInt8] {
     var out: [UInt8] = [0x78, 0x01]
     out.reserveCapacity(data.count + data.count / 65535 * 5 + 16)
     var offset = 0
@@ -49,11 +47,11 @@ enum PNGEncoder {
       out.append(contentsOf: data[offset..<(offset + length)])
       offset += length
     } while offset < data.count
-    appendUInt32(&out, adler32(data))
+    BigEndian.appendUInt32(&out, adler32(data))
     return out
   }
 
-  static func adler32(_ data: [UInt8]) -> UInt32 {
+  public static func adler32(_ data: [UInt8]) -> UInt32 {
     var a: UInt32 = 1
     var b: UInt32 = 0
     var index = 0
@@ -72,22 +70,14 @@ enum PNGEncoder {
   }
 
   /// Width and height from a PNG's IHDR, or nil when `bytes` is not a PNG.
-  static func dimensions(of bytes: [UInt8]) -> (width: Int, height: Int)? {
+  public static func dimensions(of bytes: [UInt8]) -> (width: Int, height: Int)? {
     guard PNGChunks.isPNG(bytes), bytes.count >= 24,
       String(decoding: bytes[12..<16], as: UTF8.self) == "IHDR"
     else { return nil }
-    let width = Int(readUInt32(bytes, 16))
-    let height = Int(readUInt32(bytes, 20))
+    let width = Int(BigEndian.readUInt32(bytes, 16))
+    let height = Int(BigEndian.readUInt32(bytes, 20))
     guard width > 0, height > 0 else { return nil }
     return (width, height)
   }
 
-  static func appendUInt32(_ out: inout [UInt8], _ value: UInt32) {
-    out += [UInt8(value >> 24), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)]
-  }
-
-  static func readUInt32(_ bytes: [UInt8], _ offset: Int) -> UInt32 {
-    UInt32(bytes[offset]) << 24 | UInt32(bytes[offset + 1]) << 16 | UInt32(bytes[offset + 2]) << 8
-      | UInt32(bytes[offset + 3])
-  }
 }

@@ -1,9 +1,7 @@
-import Workflow
-
 /// Just enough image-file reading for LoadImage: the size of PNG, JPEG, GIF and BMP files, and the
 /// pixels of PNGs (other formats get a stand-in picture of the right size).
-enum ImageFiles {
-  static func dimensions(of bytes: [UInt8]) -> (width: Int, height: Int)? {
+public enum ImageFiles {
+  public static func dimensions(of bytes: [UInt8]) -> (width: Int, height: Int)? {
     if let size = PNGEncoder.dimensions(of: bytes) { return size }
     if bytes.starts(with: [0x47, 0x49, 0x46]), bytes.count >= 10 {  // GIF
       return (Int(bytes[6]) | Int(bytes[7]) << 8, Int(bytes[8]) | Int(bytes[9]) << 8)
@@ -44,12 +42,12 @@ enum ImageFiles {
 
   /// Pixels of a non-interlaced PNG with 8 or 16 bits per sample (grey, grey+alpha, RGB, RGBA or
   /// palette), as 8-bit RGB; nil for anything else (LoadImage then draws a stand-in).
-  static func decodePNG(_ bytes: [UInt8]) -> (width: Int, height: Int, rgb: [UInt8])? {
+  public static func decodePNG(_ bytes: [UInt8]) -> (width: Int, height: Int, rgb: [UInt8])? {
     guard let chunks = try? PNGChunks.read(bytes), let header = chunks.first, header.type == "IHDR",
       header.data.count == 13
     else { return nil }
-    let width = Int(PNGEncoder.readUInt32(header.data, 0))
-    let height = Int(PNGEncoder.readUInt32(header.data, 4))
+    let width = Int(BigEndian.readUInt32(header.data, 0))
+    let height = Int(BigEndian.readUInt32(header.data, 4))
     let depth = Int(header.data[8])
     let colour = header.data[9]
     let channelsByColour: [UInt8: Int] = [0: 1, 2: 3, 3: 1, 4: 2, 6: 4]

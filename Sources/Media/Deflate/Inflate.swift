@@ -1,8 +1,8 @@
-/// A small DEFLATE decoder (RFC 1951: stored, fixed and dynamic Huffman blocks), so LoadImage can
-/// read the pixels of ordinary PNG uploads.
-enum Inflate {
+/// A small DEFLATE decoder (RFC 1951: stored, fixed and dynamic Huffman blocks): PNG pixels and
+/// compressed PNG text chunks.
+public enum Inflate {
   /// The payload of a zlib stream (RFC 1950); nil when it is malformed or would exceed `limit` bytes.
-  static func zlib(_ data: [UInt8], limit: Int) -> [UInt8]? {
+  public static func zlib(_ data: [UInt8], limit: Int) -> [UInt8]? {
     guard data.count >= 2, data[0] & 0x0F == 8, (Int(data[0]) << 8 | Int(data[1])) % 31 == 0,
       data[1] & 0x20 == 0
     else { return nil }
