@@ -291,6 +291,9 @@ final class PromptRun {
     let result: NodeResult
     do {
       try checkInterrupt()
+      while !environment.faults.heldNodes.isDisjoint(with: [classType, id]) {
+        try await pause(.milliseconds(20))
+      }
       if let delay = environment.faults.nodeDelays[classType] ?? environment.faults.nodeDelays[id] {
         try await pause(delay)
       }

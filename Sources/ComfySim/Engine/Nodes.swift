@@ -410,19 +410,3 @@ struct NodeCall {
     return NodeResult(outputs: outputs, ui: ["images": .array(ui)])
   }
 }
-
-extension String {
-  /// Every occurrence of `target` replaced (no Foundation in this module).
-  func replacingAll(_ target: String, with replacement: String) -> String {
-    guard !target.isEmpty, contains(target) else { return self }
-    var out = ""
-    var rest = self[...]
-    while let range = rest.firstRange(of: target) {
-      out += rest[..<range.lowerBound]
-      out += replacement
-      rest = rest[range.upperBound...]
-    }
-    out += rest
-    return out
-  }
-}

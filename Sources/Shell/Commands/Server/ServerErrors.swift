@@ -6,7 +6,7 @@ extension ShellError {
   @MainActor
   static func server(_ error: any Error, session: Session) -> ShellError {
     switch error {
-    case let e as ComfyClientError: ShellError(session.masked(e.message))
+    case let e as ComfyClientError: ShellError(session.masked(e.shellMessage))
     case let e as PromptRejection: ShellError(session.masked(e.description))
     case let e as ShellError: e
     case is CancellationError: ShellError("cancelled")
