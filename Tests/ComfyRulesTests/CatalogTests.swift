@@ -6,8 +6,7 @@ import Workflow
 
 @Suite struct CatalogTests {
   /// Fixture-based: the full recorded object_info parses entirely.
-  @Test func theFullRecordedCatalogParses() throws {
-    guard Fixtures.available else { return }
+  @Test(needsFixtures) func theFullRecordedCatalogParses() throws {
     let catalog = try Catalog(objectInfoBytes: try Fixtures.read("object_info.json"))
     #expect(catalog.count == 496)
     #expect(catalog.classes.filter(\.isAPINode).count == 100)

@@ -40,8 +40,8 @@ import Workflow
     #expect(actual == .object(expected), "\(recorded.name):\n\(actual.serialized(.indented(1)))")
   }
 
-  @Test func everyRecordedValidationCaseGetsTheServersAnswer() throws {
-    guard Fixtures.available, let catalog = CatalogFixtures.full else { return }
+  @Test(needsFixtures) func everyRecordedValidationCaseGetsTheServersAnswer() throws {
+    let catalog = try CatalogFixtures.full
     let index = try Fixtures.json("validation/index.json").arrayValue ?? []
     #expect(index.count == 23)
     var compared = 0
@@ -78,8 +78,8 @@ import Workflow
     #expect(compared == 20)
   }
 
-  @Test func everyRecordedSubmissionElsewhereIsJudgedTheSame() throws {
-    guard Fixtures.available, let catalog = CatalogFixtures.full else { return }
+  @Test(needsFixtures) func everyRecordedSubmissionElsewhereIsJudgedTheSame() throws {
+    let catalog = try CatalogFixtures.full
     var files = Fixtures.files(endingWith: ".post_prompt.json")
     files += Fixtures.files(endingWith: ".http.json")
     var compared = 0
@@ -95,8 +95,8 @@ import Workflow
     #expect(compared >= 19)
   }
 
-  @Test func theRuntimeErrorCasesAreAcceptedWithTheirOutputs() throws {
-    guard Fixtures.available, let catalog = CatalogFixtures.full else { return }
+  @Test(needsFixtures) func theRuntimeErrorCasesAreAcceptedWithTheirOutputs() throws {
+    let catalog = try CatalogFixtures.full
     let v3Combo = try #require(
       try Self.exchanges(in: "exec/runtime-error-v3-combo-value-not-validated.post_prompt.json").first)
     let result = PromptValidation.validateRequestBody(v3Combo.body, catalog: catalog)
@@ -110,8 +110,8 @@ import Workflow
     #expect(edge.nodeErrors["8"]?.errors.map(\.type) == ["required_input_missing"])
   }
 
-  @Test func theAcceptedIntCasesAreConvertedAsTheServerStoresThem() throws {
-    guard Fixtures.available, let catalog = CatalogFixtures.full else { return }
+  @Test(needsFixtures) func theAcceptedIntCasesAreConvertedAsTheServerStoresThem() throws {
+    let catalog = try CatalogFixtures.full
     for (name, width) in [("q-float-for-INT", "8"), ("r-string-number-for-INT", "8")] {
       let recorded = try #require(try Self.exchanges(in: "validation/\(name).json").first)
       let result = PromptValidation.validateRequestBody(recorded.body, catalog: catalog)

@@ -52,7 +52,7 @@ import Workflow
   }
 
   @Test(needsFixtures) func theDescriptionOfEachRejectionNamesTheFix() throws {
-    let catalog = try #require(CatalogFixtures.full)
+    let catalog = try CatalogFixtures.full
     func describe(_ name: String) throws -> [String] {
       let recorded = try #require(Fixtures.json("validation/\(name).json")["request"]?["body"])
       return PromptValidation.validateRequestBody(recorded, catalog: catalog).describeForUser(

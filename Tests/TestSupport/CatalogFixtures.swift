@@ -5,10 +5,14 @@ import Workflow
 
 /// The recorded catalog (`object_info.json`, ComfyUI 0.3.64), parsed once for all tests.
 public enum CatalogFixtures {
-  public static let full: Catalog? = {
-    guard Fixtures.available, let bytes = try? Fixtures.read("object_info.json") else { return nil }
-    return try? Catalog(objectInfoBytes: bytes, comfyUIVersion: "0.3.64")
-  }()
+  private static let parsedFull: Result<Catalog, any Error> = Result {
+    try Catalog(objectInfoBytes: Fixtures.read("object_info.json"), comfyUIVersion: "0.3.64")
+  }
+
+  /// The recorded catalog; a test that reads it carries `needsFixtures`, and a parse failure fails it.
+  public static var full: Catalog {
+    get throws { try parsedFull.get() }
+  }
 
   /// A hand-written catalog in both object_info syntaxes, for tests that need no fixtures.
   public static let small: Catalog = {

@@ -134,7 +134,7 @@ public struct Coercion: Sendable, Equatable {
 }
 
 extension Catalog {
-  /// Checks and converts a value for `set` as ComfyUI would read it (DESIGN §4); see `InputSpec.coerce`.
+  /// Checks and converts a value for `set` as ComfyUI would read it (Docs/guide.md, Values); see `InputSpec.coerce`.
   public func coerce(_ value: JSONValue, for input: InputSpec) -> Result<JSONValue, ValueProblem> {
     input.coerce(value).map(\.value)
   }
