@@ -197,6 +197,7 @@ for entry in manifest["images"]:
         total = 0
         for i in range(im.n_frames):
             im.seek(i)
+            im.load()
             total += im.info.get("duration", 0)
         entry["durationMs"] = total
 

@@ -332,25 +332,33 @@ struct JPEGStream {
     let blockDecoder: (inout JPEGStream, inout JPEGBitReader, Int, Int) throws(ImageDecodeError) -> Void
     if !progressive {
       blockDecoder = {
-        (stream: inout JPEGStream, reader: inout JPEGBitReader, c: Int, offset: Int) throws(ImageDecodeError)
+        (
+          stream: inout JPEGStream, reader: inout JPEGBitReader, c: Int, offset: Int
+        ) throws(ImageDecodeError)
         in
         try stream.decodeBaseline(&reader, c, offset)
       }
     } else if spectralStart == 0 {
       blockDecoder = {
-        (stream: inout JPEGStream, reader: inout JPEGBitReader, c: Int, offset: Int) throws(ImageDecodeError)
+        (
+          stream: inout JPEGStream, reader: inout JPEGBitReader, c: Int, offset: Int
+        ) throws(ImageDecodeError)
         in
         try stream.decodeDC(&reader, c, offset, refine: approximationHigh != 0, shift: approximationLow)
       }
     } else if approximationHigh == 0 {
       blockDecoder = {
-        (stream: inout JPEGStream, reader: inout JPEGBitReader, c: Int, offset: Int) throws(ImageDecodeError)
+        (
+          stream: inout JPEGStream, reader: inout JPEGBitReader, c: Int, offset: Int
+        ) throws(ImageDecodeError)
         in
         try stream.decodeACFirst(&reader, c, offset, spectralStart, spectralEnd, approximationLow)
       }
     } else {
       blockDecoder = {
-        (stream: inout JPEGStream, reader: inout JPEGBitReader, c: Int, offset: Int) throws(ImageDecodeError)
+        (
+          stream: inout JPEGStream, reader: inout JPEGBitReader, c: Int, offset: Int
+        ) throws(ImageDecodeError)
         in
         try stream.decodeACRefine(&reader, c, offset, spectralStart, spectralEnd, approximationLow)
       }

@@ -145,3 +145,25 @@ public enum WebPDecoder {
     return (frames.count, duration)
   }
 }
+
+extension WebPDecoder {
+  /// The canvas (VP8X) or picture size of a WEBP, from its headers.
+  public static func canvasSize(_ bytes: [UInt8]) -> (width: Int, height: Int)? {
+    guard let list = try? riffChunks(bytes), let first = list.first else { return nil }
+    let s = first.start
+    func u24(_ at: Int) -> Int { Int(bytes[at]) | Int(bytes[at + 1]) << 8 | Int(bytes[at + 2]) << 16 }
+    switch first.type {
+    case "VP8X" where first.count >= 10: return (u24(s + 4) + 1, u24(s + 7) + 1)
+    case "VP8L" where first.count >= 5:
+      let bits =
+        Int(bytes[s + 1]) | Int(bytes[s + 2]) << 8 | Int(bytes[s + 3]) << 16 | Int(bytes[s + 4]) << 24
+      return ((bits & 0x3FFF) + 1, (bits >> 14 & 0x3FFF) + 1)
+    case "VP8 " where first.count >= 10:
+      return (
+        (Int(bytes[s + 6]) | Int(bytes[s + 7]) << 8) & 0x3FFF,
+        (Int(bytes[s + 8]) | Int(bytes[s + 9]) << 8) & 0x3FFF
+      )
+    default: return nil
+    }
+  }
+}
