@@ -54,6 +54,12 @@ let package = Package(
     // Pictures in a terminal: kitty, iTerm2, sixel and half-block encoders, tmux passthrough,
     // capability detection, the terminal query.
     .target(name: "TerminalGraphics", dependencies: ["Media"], swiftSettings: strictSettings),
+    // Decoding and terminal-encoding times for Docs/performance.md (Scripts/bench/media.sh); apart
+    // from comfysh-bench so that a release build of it compiles two modules, not the whole shell.
+    .executableTarget(
+      name: "comfysh-media-bench", dependencies: ["Media", "TerminalGraphics"],
+      path: "Sources/MediaBenchmark",
+      swiftSettings: strictSettings),
     // Writes a picture with one of the protocols: the terminal screenshot rig's test program.
     .executableTarget(
       name: "comfysh-media-demo", dependencies: ["Media", "TerminalGraphics"], path: "Sources/MediaDemo",

@@ -247,12 +247,9 @@ public enum Inflate {
       let distance = distanceBase[distanceSymbol] + (try reader.bits(distanceExtra[distanceSymbol]))
       guard distance <= out.count else { throw .corrupt("distance \(distance) before the start") }
       guard out.count + length <= limit else { throw .limitExceeded(limit) }
+      // Element by element: a slice of `out` appended to itself would copy the whole buffer.
       let start = out.count - distance
-      if distance >= length {
-        out.append(contentsOf: out[start..<(start + length)])
-      } else {
-        for i in 0..<length { out.append(out[start + i]) }
-      }
+      for i in 0..<length { out.append(out[start + i]) }
     }
   }
 }

@@ -378,15 +378,17 @@ struct JPEGStream {
 
     if scanComponents.count == 1 {
       // A non-interleaved scan covers the component's own blocks, not whole MCUs.
+      // Only numbers are kept from the component: a copy of it would share its coefficients and
+      // make every write below copy them all.
       let c = scanComponents[0]
-      let component = components[c]
-      let componentWidth = (width * component.h + maxH - 1) / maxH
-      let componentHeight = (height * component.v + maxV - 1) / maxV
+      let (h, v, blocksPerLine) = (components[c].h, components[c].v, components[c].blocksPerLine)
+      let componentWidth = (width * h + maxH - 1) / maxH
+      let componentHeight = (height * v + maxV - 1) / maxV
       let blocksX = (componentWidth + 7) / 8
       let blocksY = (componentHeight + 7) / 8
       for by in 0..<blocksY {
         for bx in 0..<blocksX {
-          try blockDecoder(&self, &reader, c, (by * component.blocksPerLine + bx) * 64)
+          try blockDecoder(&self, &reader, c, (by * blocksPerLine + bx) * 64)
           try restartIfDue(&self, &reader)
         }
       }
@@ -394,12 +396,12 @@ struct JPEGStream {
       for my in 0..<mcusPerColumn {
         for mx in 0..<mcusPerLine {
           for c in scanComponents {
-            let component = components[c]
-            for v in 0..<component.v {
-              for h in 0..<component.h {
-                let row = my * component.v + v
-                let column = mx * component.h + h
-                try blockDecoder(&self, &reader, c, (row * component.blocksPerLine + column) * 64)
+            let (ch, cv, blocksPerLine) = (components[c].h, components[c].v, components[c].blocksPerLine)
+            for v in 0..<cv {
+              for h in 0..<ch {
+                let row = my * cv + v
+                let column = mx * ch + h
+                try blockDecoder(&self, &reader, c, (row * blocksPerLine + column) * 64)
               }
             }
           }

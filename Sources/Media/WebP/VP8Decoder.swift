@@ -455,7 +455,9 @@ struct VP8Decoder {
     var topLeft: Int
   }
 
-  func macroblockEdges(_ plane: [UInt8], stride: Int, size: Int, mbx: Int, mby: Int) -> Edges {
+  static func macroblockEdges(
+    _ plane: [UInt8], stride: Int, size: Int, mbx: Int, mby: Int, mbWidth: Int
+  ) -> Edges {
     var top = [Int](repeating: 127, count: size + 4)
     var left = [Int](repeating: 129, count: size)
     var topLeft = 127
@@ -590,7 +592,7 @@ struct VP8Decoder {
   ) {
     let ys = yStride
     let yOffset = mby * 16 * ys + mbx * 16
-    let edges = macroblockEdges(y, stride: ys, size: 16, mbx: mbx, mby: mby)
+    let edges = Self.macroblockEdges(y, stride: ys, size: 16, mbx: mbx, mby: mby, mbWidth: mbWidth)
     if info.isSubblockPredicted {
       for by in 0..<4 {
         for bx in 0..<4 {
@@ -630,9 +632,10 @@ struct VP8Decoder {
     }
     let cs = uvStride
     let cOffset = mby * 8 * cs + mbx * 8
-    for plane in 0..<2 {
-      var pixels = plane == 0 ? u : v
-      let chromaEdges = macroblockEdges(pixels, stride: cs, size: 8, mbx: mbx, mby: mby)
+    // In place: a local copy of a plane would be copied whole on the first write.
+    let width = mbWidth
+    func chroma(_ pixels: inout [UInt8], _ plane: Int) {
+      let chromaEdges = Self.macroblockEdges(pixels, stride: cs, size: 8, mbx: mbx, mby: mby, mbWidth: width)
       Self.predictBlock(
         mode: chromaMode, size: 8, edges: chromaEdges, hasTop: mby > 0, hasLeft: mbx > 0, into: &pixels,
         at: cOffset, stride: cs)
@@ -640,8 +643,9 @@ struct VP8Decoder {
         Self.addInverseDCT(
           coefficients, (16 + plane * 4 + b) * 16, &pixels, cOffset + (b / 2) * 4 * cs + (b % 2) * 4, cs)
       }
-      if plane == 0 { u = pixels } else { v = pixels }
     }
+    chroma(&u, 0)
+    chroma(&v, 1)
   }
 
   // MARK: - Loop filter
