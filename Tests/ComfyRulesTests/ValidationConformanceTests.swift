@@ -120,37 +120,4 @@ import Workflow
     }
   }
 
-  @Test func theDescriptionOfEachRejectionNamesTheFix() throws {
-    guard Fixtures.available, let catalog = CatalogFixtures.full else { return }
-    func describe(_ name: String) throws -> [String] {
-      let recorded = try #require(try Self.exchanges(in: "validation/\(name).json").first)
-      return PromptValidation.validateRequestBody(recorded.body, catalog: catalog).describeForUser(
-        catalog: catalog)
-    }
-    #expect(try describe("a-unknown-class_type").first?.contains("no node class NoSuchNode") == true)
-    #expect(
-      try describe("b-missing-required-input").last?.contains("width is missing (required INT, default 512)")
-        == true)
-    #expect(
-      try describe("c-link-to-nonexistent-node").last?.contains(
-        "image links to node 99, which is not in the workflow") == true)
-    #expect(try describe("c2-output-node-links-to-nonexistent-node").last?.contains("node 99") == true)
-    #expect(
-      try describe("d-wrong-type-string-for-INT").last?.contains(
-        "width takes a whole number (INT); \"wide\" is not one") == true)
-    #expect(try describe("e-value-out-of-range-max").last?.contains("allowed 1…16384") == true)
-    #expect(try describe("e2-value-out-of-range-min").last?.contains("smaller than the minimum 1") == true)
-    #expect(try describe("f-no-output-node").first?.contains("no output node") == true)
-    #expect(try describe("j-bad-linked-input-length").last?.contains("__value__") == true)
-    let mismatch = try describe("k-return-type-mismatch").last ?? ""
-    #expect(mismatch.contains("1.width wants INT but 2:0 gives IMAGE"), "\(mismatch)")
-    let choice = try describe("l-value-not-in-list-v1-combo").last ?? ""
-    #expect(choice.contains("\"bogus\" is not one of the 5 choices"), "\(choice)")
-    #expect(try describe("m-loadimage-missing-file").last?.contains("no input file no-such-file.png") == true)
-    let slot = try describe("n-output-slot-out-of-range").last ?? ""
-    #expect(
-      slot.contains("image links to output 5 of node 2 (EmptyImage), whose outputs are 0 IMAGE"), "\(slot)")
-    let partial = try describe("p-partial-one-output-ok-one-bad")
-    #expect(partial.first == "accepted, but output 9 will not run:", "\(partial)")
-  }
 }

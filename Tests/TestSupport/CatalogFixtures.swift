@@ -4,14 +4,14 @@ import Workflow
 @testable import ComfyRules
 
 /// The recorded catalog (`object_info.json`, ComfyUI 0.3.64), parsed once for all tests.
-enum CatalogFixtures {
-  static let full: Catalog? = {
+public enum CatalogFixtures {
+  public static let full: Catalog? = {
     guard Fixtures.available, let bytes = try? Fixtures.read("object_info.json") else { return nil }
     return try? Catalog(objectInfoBytes: bytes, comfyUIVersion: "0.3.64")
   }()
 
   /// A hand-written catalog in both object_info syntaxes, for tests that need no fixtures.
-  static let small: Catalog = {
+  public static let small: Catalog = {
     let text = #"""
       {
         "EmptyImage": {"input": {"required": {
