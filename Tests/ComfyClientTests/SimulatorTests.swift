@@ -191,12 +191,10 @@ import Workflow
       simulator.setFaults(SimulatorFaults(dropWebSocketAfter: 0))
       await connection.dropSocketForTesting()
       // Wait until the server has finished it.
-      var entry: HistoryEntry?
-      for _ in 0..<200 where entry == nil {
-        entry = try await connection.client.history(promptID: queued.promptID)
-        if entry == nil { try await Task.sleep(for: .milliseconds(20)) }
+      let finished = try await eventually(every: .milliseconds(20)) {
+        try await connection.client.history(promptID: queued.promptID) != nil
       }
-      #expect(entry != nil)
+      #expect(finished)
       simulator.setFaults(SimulatorFaults())
       let (tracker, _) = try await connection.finish(queued.promptID)
 
@@ -239,9 +237,8 @@ import Workflow
       let first = try await connection.run(Prompts.basic())
       let second = try await connection.run(Prompts.basic())
       // Wait until the first runs.
-      for _ in 0..<100 {
-        if try await connection.client.queue().running.first?.promptID == first.promptID { break }
-        try await Task.sleep(for: .milliseconds(20))
+      _ = try await eventually(every: .milliseconds(20)) {
+        try await connection.client.queue().running.first?.promptID == first.promptID
       }
       // Targeting a prompt that is not running does nothing.
       try await connection.client.interrupt(promptID: second.promptID)
@@ -252,9 +249,8 @@ import Workflow
         Issue.record("the first prompt was not interrupted: \(String(describing: one.outcome))")
         return
       }
-      for _ in 0..<100 {
-        if try await connection.client.queue().running.first?.promptID == second.promptID { break }
-        try await Task.sleep(for: .milliseconds(20))
+      _ = try await eventually(every: .milliseconds(20)) {
+        try await connection.client.queue().running.first?.promptID == second.promptID
       }
       try await connection.client.interrupt()
       let (two, _) = try await connection.finish(second.promptID)

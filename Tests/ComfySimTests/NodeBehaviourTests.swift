@@ -56,10 +56,6 @@ struct NodeBehaviourTests {
     #expect(
       frames.filter { $0.kind == "progress" }.allSatisfy { $0.data?["node"] == "3" && $0.data?["max"] == 5 })
     let order = frames.filter { $0.kind == "executing" }.compactMap { $0.data?["node"]?.stringValue }
-    let executingFrames = frames.filter { (f: ReceivedFrame) -> Bool in f.kind == "executing" }
-    let nodes2 = executingFrames.compactMap { (f: ReceivedFrame) -> String? in f.data?["node"]?.stringValue }
-    let nodes3 = executingFrames.map { $0.data?["node"] }
-    print("DBG order", order, nodes2, nodes3)
     #expect(order.last == "9")
     let sampled = try #require(order.firstIndex(of: "3"))
     let decoded = try #require(order.firstIndex(of: "8"))
@@ -130,7 +126,8 @@ struct NodeBehaviourTests {
     let original = try await sim.get("/view?filename=in.png&type=input")
     #expect(ImageFilesProbe.pixels(saved.body) == ImageFilesProbe.pixels(original.body))
 
-    // Queue a slow job, then a LoadImage prompt whose file disappears before it runs.
+    // Queue a job held until the file is gone, then a LoadImage prompt whose file disappears before it runs.
+    sim.simulator.setFaults(SimulatorFaults(heldNodes: ["ImageUpscaleWithModel"]))
     _ = try await sim.post(
       "/prompt", json: ["client_id": "load", "prompt": SmallPrompts.upscale(size: 1024, batch: 2)])
     _ = try await sim.upload(SmallPrompts.pngBytes(seed: 5), filename: "gone.png")
@@ -138,6 +135,7 @@ struct NodeBehaviourTests {
     #expect(try await sim.post("/prompt", json: ["client_id": "load", "prompt": gone]).status == 200)
     let path = sim.simulator.dataFolder + "/input/gone.png"
     #expect(unlinkFile(path))
+    sim.simulator.setFaults(SimulatorFaults())
     _ = await socket.collectPrompt()
     let failed = await socket.collectPrompt()
     let error = try #require(failed.first { $0.kind == "execution_error" }?.data)

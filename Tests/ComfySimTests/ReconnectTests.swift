@@ -62,9 +62,9 @@ struct ReconnectTests {
     _ = await first.collect { $0.kind == "progress" }
     await first.close()
     var history: JSONValue? = [:]
-    for _ in 0..<200 where history == [:] {
-      try await Task.sleep(for: .milliseconds(50))
+    _ = try await eventually(every: .milliseconds(50)) {
       history = try await sim.get("/history/\(id)").json
+      return history != [:]
     }
     #expect(onlyValue(history)?["status"]?["status_str"] == "success")
     let second = try await sim.socket(clientID: "rc-after", hello: true)
@@ -110,9 +110,9 @@ struct ReconnectTests {
     _ = await second.collect { $0.kind == "progress" }
     await first.close()
     var history: JSONValue? = [:]
-    for _ in 0..<200 where history == [:] {
-      try await Task.sleep(for: .milliseconds(50))
+    _ = try await eventually(every: .milliseconds(50)) {
       history = try await sim.get("/history/\(id)").json
+      return history != [:]
     }
     // A few progress messages may still reach it while the old socket's close is processed,
     // but not the end of the run.

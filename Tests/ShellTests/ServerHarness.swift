@@ -1,5 +1,6 @@
 import ComfyClient
 import ComfySim
+import TestSupport
 import Testing
 
 @testable import Shell
@@ -69,11 +70,10 @@ final class ServerHarness {
 
   /// Waits (bounded) until the server's queue shows `id` running.
   func waitUntilRunning(_ id: String) async throws {
-    for _ in 0..<250 {
-      if try await session.server.client.queue().running.first?.promptID == id { return }
-      try await Task.sleep(for: .milliseconds(20))
+    let running = try await eventually(every: .milliseconds(20)) {
+      try await session.server.client.queue().running.first?.promptID == id
     }
-    Issue.record("prompt \(id) never started running")
+    if !running { Issue.record("prompt \(id) never started running") }
   }
 
   /// A PNG the simulator made (for uploads).

@@ -243,9 +243,7 @@ import Testing
     h.session.server.finishNotices = true
     await h.loadBasic()
     let id = try #require(h.queuedID(await h.ok("run")))
-    for _ in 0..<200 where !h.output.stdout.contains("prompt \(id) finished") {
-      try await Task.sleep(for: .milliseconds(10))
-    }
+    _ = await eventually { h.output.stdout.contains("prompt \(id) finished") }
     #expect(h.output.stdout.contains("prompt \(id) finished in "), "\(h.output.stdout)")
     #expect(h.output.stdout.contains("1 output: `outputs`"))
     // While a watch shows a prompt, no notice.
@@ -277,9 +275,7 @@ import Testing
     _ = await h.ok("echo typed meanwhile")
     #expect(!h.output.stdout.contains(tag + "done"))
     #expect(await h.fails("watch --background").contains("already watched in the background"))
-    for _ in 0..<500 where !h.output.stdout.contains(tag + "done in ") {
-      try await Task.sleep(for: .milliseconds(10))
-    }
+    _ = await eventually { h.output.stdout.contains(tag + "done in ") }
     let lines = h.output.stdout.split(separator: "\n").map(String.init).filter { $0.hasPrefix(tag) }
     #expect(lines.first == tag + "running" || lines.first == tag + "queued", "\(h.output.stdout)")
     // Progress at each quarter passed, then the node's own line at 100%.
@@ -290,9 +286,7 @@ import Testing
     #expect(lines.last?.hasPrefix(tag + "done in ") == true, "\(lines)")
     // The background view said how it ended: no second finish notice; the watch ends with the stream.
     #expect(!h.output.stdout.contains("prompt \(id) finished"))
-    for _ in 0..<100 where h.session.server.isWatchingInBackground(id) {
-      try await Task.sleep(for: .milliseconds(10))
-    }
+    _ = await eventually { !h.session.server.isWatchingInBackground(id) }
     #expect(!h.session.server.isWatchingInBackground(id))
     await h.close()
   }
