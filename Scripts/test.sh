@@ -22,7 +22,7 @@ limit() {
 swift build --build-tests
 limit 20 swift test --skip-build
 
-for check in Scripts/terminal-test.sh Scripts/terminal-keys-test.sh Scripts/check-python-client.sh Scripts/check-transcripts.sh; do
+for check in Scripts/terminal-test.sh Scripts/terminal-keys-test.sh Scripts/check-python-client.sh Scripts/check-transcripts.sh Scripts/check-frontend.sh; do
   if [ -x "$check" ]; then
     echo "== $check"
     limit 10 "$check"

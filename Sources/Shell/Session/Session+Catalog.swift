@@ -52,7 +52,10 @@ extension Session {
       )
     }
     uiConverter = currentCatalog.map { catalog in
-      { @Sendable ui in try convertUIWorkflow(ui, catalog: catalog) }
+      { @Sendable ui in
+        let result = try convertUIWorkflowReporting(ui, catalog: catalog)
+        return WorkflowFile.Converted(workflow: result.workflow, unknownTypes: result.unknownTypes)
+      }
     }
     return currentCatalog
   }
