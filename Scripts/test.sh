@@ -1,14 +1,27 @@
 #!/usr/bin/env bash
-# The test command (README, CI): unit, conformance and integration tests (Swift Testing),
+# The test command (README, CI): formatting, unit, conformance and integration tests (Swift Testing),
 # the terminal tests in tmux, and the transcript checks; all against the built debug binary.
+#
+# Tests that need the recorded ComfyUI fixtures (../shared/fixtures) are reported as skipped when they
+# are missing. When the fixtures are there, or COMFYSH_REQUIRE_FIXTURES=1 says they must be (CI), a
+# skipped test fails the run: a test that did not run did not pass.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ ! -d ../shared/fixtures/comfyui ]; then
-  echo "note: ../shared/fixtures/comfyui is missing: fixture-based tests will say so and skip"
+fixture_sets=(comfyui comfyui-0.33)
+missing=()
+for set in "${fixture_sets[@]}"; do
+  [ -d "../shared/fixtures/$set" ] || missing+=("$set")
+done
+if ((${#missing[@]})); then
+  if [ "${COMFYSH_REQUIRE_FIXTURES:-0}" = 1 ]; then
+    echo "error: COMFYSH_REQUIRE_FIXTURES=1 but ../shared/fixtures lacks: ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "note: ../shared/fixtures lacks ${missing[*]}: the tests that need them are reported as skipped"
 fi
 
-# A hung step fails with its name instead of running into CI's limit (all of it takes about two minutes).
+# A hung step fails with its name instead of running into CI's limit (all of it takes a few minutes).
 limit() {
   local minutes=$1
   shift
@@ -19,13 +32,30 @@ limit() {
   }
 }
 
+echo "== Scripts/format.sh --check"
+Scripts/format.sh --check
+
 swift build --build-tests
-limit 20 swift test --skip-build
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+limit 20 swift test --skip-build 2>&1 | tee "$log"
+skipped=$(grep -E '^(➜|↳)? ?(Test|Suite) .* skipped' "$log" || true)
+if [ -n "$skipped" ]; then
+  count=$(printf '%s\n' "$skipped" | wc -l)
+  if ((${#missing[@]} == 0)); then
+    echo "error: the fixtures are here, yet $count tests or suites were skipped:" >&2
+    printf '%s\n' "$skipped" >&2
+    exit 1
+  fi
+  echo "note: $count tests or suites were skipped (listed above with their reasons)"
+fi
 
 for check in Scripts/terminal-test.sh Scripts/terminal-keys-test.sh Scripts/check-python-client.sh Scripts/check-transcripts.sh Scripts/check-frontend.sh; do
-  if [ -x "$check" ]; then
-    echo "== $check"
-    limit 10 "$check"
+  if [ ! -x "$check" ]; then
+    echo "error: $check is missing or not executable" >&2
+    exit 1
   fi
+  echo "== $check"
+  limit 10 "$check"
 done
 echo "all tests passed"

@@ -30,7 +30,7 @@ import Workflow
 
   @Test(arguments: cases)
   func convertsAsTheFrontendDid(_ name: String) throws {
-    let catalog = try #require(CatalogFixtures.full)
+    let catalog = try CatalogFixtures.full
     let ui = try JSONValue.parse(bytes: FileIO.read("\(Self.folder)/\(name).ui.json"))
     let documented = FileIO.exists("\(Self.folder)/\(name).comfysh.json")
     let expected = try JSONValue.parse(

@@ -4,11 +4,10 @@ import Testing
 
 @testable import Workflow
 
-/// The forms of DESIGN §2, run on the built binary.
+/// The forms of Docs/guide.md, Starting, run on the built binary.
 @Suite(.timeLimit(.minutes(2))) struct InvocationTests {
   /// The issue's own check: piping commands into comfysh writes the expected file for the seed workflow.
-  @Test func pipedCommandsEditTheSeedWorkflow() async throws {
-    guard Fixtures.available else { return }
+  @Test(needsFixtures) func pipedCommandsEditTheSeedWorkflow() async throws {
     let folder = Binary.temporaryFolder()
     let source = Fixtures.path("api-nodes/seed-workflow.api.json")
     let result = try await Binary.run(
@@ -16,13 +15,12 @@ import Testing
     #expect(result.status == 0, "\(result.stderr)")
     #expect(result.stdout == "loaded \(source) · 3 nodes · API format\nsaved OUT.json · 3 nodes\n")
     let original = try String(contentsOfFile: source, encoding: .utf8)
-    let expected = original.replacingOccurrences(of: "\"seed\": 589991183902375,", with: "\"seed\": 42,")
+    let expected = original.replacingAll("\"seed\": 589991183902375,", with: "\"seed\": 42,")
     #expect(expected != original)
     #expect(try String(contentsOfFile: folder + "/OUT.json", encoding: .utf8) == expected)
   }
 
-  @Test func uneditedExportsRoundTripByteForByte() async throws {
-    guard Fixtures.available else { return }
+  @Test(needsFixtures) func uneditedExportsRoundTripByteForByte() async throws {
     let folder = Binary.temporaryFolder()
     for name in [
       "api-nodes/seed-workflow.api.json", "ui-to-api/basic.api.json", "ui-to-api/edge-cases.api.json",
@@ -86,8 +84,7 @@ import Testing
     #expect(open.stderr.contains("ended inside a { block started on line 1"))
   }
 
-  @Test func loadsAWorkflowGivenOnTheCommandLine() async throws {
-    guard Fixtures.available else { return }
+  @Test(needsFixtures) func loadsAWorkflowGivenOnTheCommandLine() async throws {
     let folder = Binary.temporaryFolder()
     let result = try await Binary.run([Fixtures.path("exec/basic-output.png")], stdin: "nodes\n", in: folder)
     #expect(result.status == 0, "\(result.stderr)")

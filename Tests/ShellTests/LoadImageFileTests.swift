@@ -16,28 +16,27 @@ import Testing
       {"id": 2, "type": "EmptyImage", "mode": 0, "inputs": [], "outputs": [], "widgets_values": [32, 16, 1, 0]}]}
     """#
 
-  func harness() -> ShellHarness? {
-    guard Fixtures.available else { return nil }
+  func harness() -> ShellHarness {
     let h = ShellHarness()
-    h.session.catalogPath = Fixtures.path("object_info.json")
+    h.session.catalog.path = Fixtures.path("object_info.json")
     return h
   }
 
   func png(_ chunks: [PNGChunks.Chunk]) -> [UInt8] { MetadataSamples.png(chunks) }
 
   @Test(needsFixtures) func aPNGWithOnlyACompressedWorkflowChunkIsConverted() async throws {
-    let h = try #require(harness())
+    let h = harness()
     try FileIO.writeAtomically(h.folder + "/ui.png", png([MetadataSamples.zTXt("workflow", Self.workflow)]))
     let out = await h.ok("load ui.png")
     #expect(
       out == "loaded ui.png · 1 node · PNG, from its workflow chunk (zTXt), UI format converted; "
         + "it has no prompt chunk\n")
     #expect(h.session.workflow["2"]?.inputs["width"] == 32)
-    #expect(h.session.document.uiWorkflow != nil)
+    #expect(h.session.document.current.uiWorkflow != nil)
   }
 
   @Test(needsFixtures) func aCompressedITXtPromptIsRead() async throws {
-    let h = try #require(harness())
+    let h = harness()
     try FileIO.writeAtomically(
       h.folder + "/api.png", png([MetadataSamples.iTXt("prompt", Self.prompt, compressed: true)]))
     #expect(
@@ -46,7 +45,7 @@ import Testing
   }
 
   @Test(needsFixtures) func bothChunksPromptFirstAndTheFlagsPick() async throws {
-    let h = try #require(harness())
+    let h = harness()
     try FileIO.writeAtomically(
       h.folder + "/both.png",
       png([
@@ -69,7 +68,7 @@ import Testing
 
   /// Issue 17: a workflow chunk that is not JSON said "no prompt".
   @Test(needsFixtures) func aBadJSONWorkflowChunkSaysWhatIsWrong() async throws {
-    let h = try #require(harness())
+    let h = harness()
     try FileIO.writeAtomically(
       h.folder + "/bad.png", png([PNGChunks.textChunk(key: "workflow", text: "{\"nodes\": [")]))
     let message = await h.fails("load bad.png")
@@ -98,7 +97,7 @@ import Testing
   }
 
   @Test(needsFixtures) func webpFromSaveAnimatedWEBP() async throws {
-    let h = try #require(harness())
+    let h = harness()
     try FileIO.writeAtomically(
       h.folder + "/anim.webp", MetadataSamples.webp(prompt: Self.prompt, workflow: Self.workflow))
     #expect(
@@ -112,7 +111,7 @@ import Testing
   }
 
   @Test(needsFixtures) func unknownNodeTypesAreKeptAndNamed() async throws {
-    let h = try #require(harness())
+    let h = harness()
     let ui = #"""
       {"version": 0.4, "links": [[1, 1, 0, 2, 0, "IMAGE"]], "nodes": [
         {"id": 1, "type": "EmptyImage", "outputs": [{"name": "IMAGE", "type": "IMAGE", "links": [1]}],

@@ -12,7 +12,7 @@ import Testing
     await h.loadSeed()
     _ = await h.ok("save -f copy.json")
     #expect(h.read("copy.json") == ShellHarness.seedWorkflow)
-    #expect(!h.session.isDirty)
+    #expect(!h.session.document.isDirty)
   }
 
   @Test func loadReportsNodesAndFormat() async {
@@ -55,14 +55,13 @@ import Testing
       await h.ok("load out.png")
         == "loaded out.png · 1 node · PNG, from its prompt chunk (tEXt); it has a workflow chunk too (`load --ui` converts that)\n"
     )
-    #expect(h.session.document.uiWorkflow != nil)
+    #expect(h.session.document.current.uiWorkflow != nil)
     #expect(await h.fails("save").contains("save out.api.json"))
     _ = await h.ok("save out.api.json")
     #expect(h.read("out.api.json")?.contains("\"width\": 64") == true)
   }
 
-  @Test func loadsFixturePNG() async throws {
-    guard Fixtures.available else { return }
+  @Test(needsFixtures) func loadsFixturePNG() async throws {
     let h = ShellHarness()
     let out = await h.ok("load \(Fixtures.path("exec/basic-output.png"))")
     #expect(out.contains("3 nodes · PNG, from its prompt chunk (tEXt); it has a workflow chunk too"))
@@ -121,7 +120,7 @@ import Testing
     #expect(h.session.workflow["11"]?.input("aspect_ratio") == .value("16:9"))
     _ = await h.ok("set 11.prompt \"line\\nbreak \\u00e9\"")
     #expect(h.session.workflow["11"]?.input("prompt") == .value("line\nbreak é"))
-    #expect(h.session.isDirty)
+    #expect(h.session.document.isDirty)
     #expect(h.session.promptText == "comfy seed.json*> ")
   }
 
@@ -271,7 +270,7 @@ import Testing
     #expect(await h.fails("save taken.json").contains("save -f taken.json"))
     #expect(h.read("taken.json") == "{}")
     _ = await h.ok("save -f taken.json")
-    #expect(h.session.document.name == "taken.json")
+    #expect(h.session.document.current.name == "taken.json")
     _ = await h.ok("set 11.seed 1; save")
     #expect(h.read("taken.json")?.contains("\"seed\": 1,") == true)
     _ = await h.ok("new")

@@ -17,16 +17,17 @@ public struct FixtureSet: Sendable {
   init(folder: String, version: String) {
     self.folder = folder
     self.version = version
-    var candidates: [String] = []
+    // `COMFYSH_FIXTURES` names the `fixtures` folder that holds every set (a folder that does not
+    // exist hides them, to see what runs without); else they are looked for beside the package.
     if let env = getenv("COMFYSH_FIXTURES") {
-      // The variable names the `fixtures` folder that holds every set.
-      candidates.append(String(cString: env) + "/" + folder)
+      let path = String(cString: env) + "/" + folder
+      root = FileIO.isFolder(path) ? path : nil
+      return
     }
     // Tests/TestSupport/Fixtures.swift → the package root.
     var packageRoot = String(#filePath)
     for _ in 0..<3 { packageRoot = FileIO.parentFolder(of: packageRoot) }
-    candidates.append(packageRoot + "/../shared/fixtures/" + folder)
-    candidates.append("../shared/fixtures/" + folder)
+    let candidates = [packageRoot + "/../shared/fixtures/" + folder, "../shared/fixtures/" + folder]
     root = candidates.first { FileIO.isFolder($0) }
   }
 
@@ -50,6 +51,11 @@ public struct FixtureSet: Sendable {
   /// The recorded request body of a `.post_prompt.json` (or any exchange) file.
   public func requestBody(_ relative: String) throws -> JSONValue {
     try json(relative)["request"]?["body"] ?? .null
+  }
+
+  /// The `response.body` of a recorded HTTP exchange.
+  public func responseBody(_ relative: String) throws -> JSONValue {
+    try json(relative)["response"]?["body"] ?? .null
   }
 
   /// Server→client message kinds of a recorded WebSocket log, for one socket (all when nil):
@@ -122,6 +128,9 @@ public enum Fixtures {
   public static func lines(_ relative: String) throws -> [JSONValue] { try comfyUI_0_3_64.lines(relative) }
   public static func requestBody(_ relative: String) throws -> JSONValue {
     try comfyUI_0_3_64.requestBody(relative)
+  }
+  public static func responseBody(_ relative: String) throws -> JSONValue {
+    try comfyUI_0_3_64.responseBody(relative)
   }
   public static func messageKinds(_ relative: String, socket: Int? = nil) throws -> [String] {
     try comfyUI_0_3_64.messageKinds(relative, socket: socket)

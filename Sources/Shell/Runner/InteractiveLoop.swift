@@ -57,14 +57,14 @@ struct InteractiveLoop {
     session.console.flush()
     // Read the catalog while the user types, so Tab knows classes, inputs and choices.
     let warmUp = Task { @MainActor in
-      _ = await session.catalog()
+      _ = await session.catalog.load()
       session.onChange?()
     }
     defer { warmUp.cancel() }
     while !session.quitRequested {
       guard let text = await readStatement(editor) else {
         // Ctrl-D on an empty line.
-        if session.isDirty,
+        if session.document.isDirty,
           !(await Self.ask("quit without saving \(Self.unsavedDescription(session))? [y/N] ", editor))
         {
           continue
@@ -130,7 +130,7 @@ struct InteractiveLoop {
   }
 
   static func unsavedDescription(_ session: Session) -> String {
-    "\(Render.plural(session.unsavedEditCount, "unsaved edit")) to \(session.document.name)"
+    "\(Render.plural(session.document.unsavedEditCount, "unsaved edit")) to \(session.document.current.name)"
   }
 
   /// A yes/no question at the prompt; anything but y/yes (or Ctrl-D) is no.
@@ -149,7 +149,7 @@ extension Session {
     context.baseFolder = baseFolder
     context.names["keys"] = keyRing.listings().map(\.name)
     context.names["servers"] = ((try? SavedServers.load()) ?? [:]).keys.map { $0 }
-    if let catalog = currentCatalog {
+    if let catalog = catalog.current {
       context.classNames = catalog.classes.map(\.name)
       context.classInputs = { catalog[className: $0]?.inputs.map(\.name) }
       context.classOutputs = { catalog.outputNames(of: $0) }

@@ -1,3 +1,4 @@
+import ComfyClient
 import Workflow
 
 #if canImport(Glibc)
@@ -70,30 +71,5 @@ public final class Recorder {
   private func append(_ text: String) {
     guard fd >= 0 else { return }
     TextSink.writeAll(fd, text)
-  }
-}
-
-/// How keys are shown: the first 12 and last 4 characters, e.g. `comfyui-87d0…c1f2`. A key shorter
-/// than 24 characters shows nothing (`••••`), so that at least 8 characters of any key stay hidden.
-public enum KeyMask {
-  public static func mask(_ key: String) -> String {
-    guard key.count >= 24 else { return String(repeating: "•", count: 4) }
-    return String(key.prefix(12)) + "…" + String(key.suffix(4))
-  }
-}
-
-extension String {
-  /// Every occurrence of `target` replaced (no Foundation needed).
-  func replacingAll(_ target: String, with replacement: String) -> String {
-    guard !target.isEmpty else { return self }
-    var result = ""
-    var rest = Substring(self)
-    while let range = rest.firstRange(of: target) {
-      result += rest[..<range.lowerBound]
-      result += replacement
-      rest = rest[range.upperBound...]
-    }
-    result += rest
-    return result
   }
 }

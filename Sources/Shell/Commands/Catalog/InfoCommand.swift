@@ -1,7 +1,6 @@
 import ComfyRules
 import Workflow
 
-/// `info CLASS`: a node class's inputs (types, defaults, ranges, choices, tooltips) and outputs.
 struct InfoCommand: Command {
   static let name = "info"
   static let group = CommandGroup.server
@@ -13,9 +12,9 @@ struct InfoCommand: Command {
 
   static func run(_ arguments: inout Arguments, in session: Session) async throws {
     try arguments.expect(1)
-    guard let catalog = await session.catalog() else {
+    guard let catalog = await session.catalog.load() else {
       throw ShellError(
-        "no node catalog: \(session.catalogUnavailableReason ?? "unknown reason"); connect to a server or start with --catalog FILE"
+        "no node catalog: \(session.catalog.unavailableReason ?? "unknown reason"); connect to a server or start with --catalog FILE"
       )
     }
     var name = arguments[0].text

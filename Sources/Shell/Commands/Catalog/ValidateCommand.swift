@@ -1,7 +1,6 @@
 import ComfyRules
 import Workflow
 
-/// `validate`: checks the workflow as ComfyUI's POST /prompt would, before anything is sent.
 struct ValidateCommand: Command {
   static let name = "validate"
   static let group = CommandGroup.workflow
@@ -13,9 +12,9 @@ struct ValidateCommand: Command {
   static func run(_ arguments: inout Arguments, in session: Session) async throws {
     let asJSON = arguments.flag("--json")
     try arguments.expect(0)
-    guard let catalog = await session.catalog() else {
+    guard let catalog = await session.catalog.load() else {
       throw ShellError(
-        "validating needs the node catalog: \(session.catalogUnavailableReason ?? "none"); connect to a server or start with --catalog FILE"
+        "validating needs the node catalog: \(session.catalog.unavailableReason ?? "none"); connect to a server or start with --catalog FILE"
       )
     }
     let result = validate(

@@ -1,6 +1,5 @@
 import Workflow
 
-/// `seed [NODE.INPUT MODE]`: what happens to a number input at each `run` (the UI's control_after_generate).
 struct SeedCommand: Command {
   static let name = "seed"
   static let group = CommandGroup.running
@@ -44,7 +43,7 @@ struct SeedCommand: Command {
     guard let node = session.workflow[id] else { return }
     switch node.input(address.name) {
     case nil:
-      throw ShellError(session.missingInputMessage(address.name, nodeID: id))
+      throw ShellError(session.checks.missingInputMessage(address.name, nodeID: id))
     case .link?:
       throw ShellError(
         "\(NodeRef.id(id)).\(address.name) is linked to another node; a seed policy needs a number there")

@@ -1,8 +1,6 @@
 import ComfyClient
 import Workflow
 
-/// `upload FILE [INPUT]`: sends an image to the server's input folder and, with INPUT, sets that input
-/// to the name the server chose (it may rename the file).
 struct UploadCommand: Command {
   static let name = "upload"
   static let group = CommandGroup.server
@@ -23,7 +21,8 @@ struct UploadCommand: Command {
       let address = try Address.parseInput(arguments[1].raw)
       let id = try session.workflow.resolve(address.node)
       if let node = session.workflow[id] {
-        try session.checkInputName(address.name, of: node, allowNew: false)
+        try session.checks.checkInputName(
+          address.name, of: node, allowNew: false, command: session.currentCommandName)
         if node.input(address.name)?.isLink == true {
           throw ShellError(
             "\(NodeRef.id(id)).\(address.name) is linked; `unlink` it first to set a file name")
@@ -54,7 +53,7 @@ struct UploadCommand: Command {
       "value": .string(uploaded.inputValue),
     ]
     if let target {
-      try session.edit("upload \(filename) \(NodeRef.id(target.node)).\(target.input)") { editor in
+      try session.document.edit("upload \(filename) \(NodeRef.id(target.node)).\(target.input)") { editor in
         editor.update(target.node) { $0.setInput(target.input, .value(.string(uploaded.inputValue))) }
       }
       text += " · \(NodeRef.id(target.node)).\(target.input) = \(Render.value(.string(uploaded.inputValue)))"

@@ -1,4 +1,3 @@
-/// `quit`: ends the session; at the prompt it asks first when there are unsaved edits.
 struct QuitCommand: Command {
   static let name = "quit"
   static let aliases = ["exit"]
@@ -11,7 +10,7 @@ struct QuitCommand: Command {
   static func run(_ arguments: inout Arguments, in session: Session) async throws {
     let force = arguments.flag("-f", "--force")
     try arguments.expect(0)
-    if !force, let confirm = session.confirmQuit, session.isDirty {
+    if !force, let confirm = session.confirmQuit, session.document.isDirty {
       guard await confirm() else { return }
     }
     session.quitRequested = true

@@ -1,6 +1,5 @@
 import Workflow
 
-/// `diff [FILE]`: what changed, per node and per input, against the file on disk or another file.
 struct DiffCommand: Command {
   static let name = "diff"
   static let group = CommandGroup.workflow
@@ -15,11 +14,11 @@ struct DiffCommand: Command {
     let base: Workflow
     let baseName: String
     if arguments.isEmpty {
-      base = session.document.savedWorkflow
-      baseName = session.document.path.map { FileIO.baseName(of: $0) } ?? "the empty workflow"
+      base = session.document.current.savedWorkflow
+      baseName = session.document.current.path.map { FileIO.baseName(of: $0) } ?? "the empty workflow"
     } else {
       base = try WorkflowFile.load(
-        path: session.resolvePath(arguments[0].text), convertUI: session.uiConverter
+        path: session.resolvePath(arguments[0].text), convertUI: session.catalog.uiConverter
       ).workflow
       baseName = arguments[0].text
     }

@@ -1,6 +1,5 @@
 import Workflow
 
-/// `load [--ui|--api] FILE`: replaces the workflow with a file's; undo brings the previous one back.
 struct LoadCommand: Command {
   static let name = "load"
   static let group = CommandGroup.workflow
@@ -20,16 +19,9 @@ struct LoadCommand: Command {
     try arguments.expect(1)
     let prefer: WorkflowFile.Preference = ui ? .ui : api ? .api : .automatic
     let path = session.resolvePath(arguments[0].text)
-    let bytes: [UInt8]
-    do {
-      bytes = try await OwnThread.run { try FileIO.read(path) }
-    } catch let error as FileError {
-      throw ShellError("cannot read \(arguments[0].text): \(error.reason)")
-    }
-    if WorkflowFile.needsUIConversion(bytes, prefer: prefer) { _ = await session.catalog() }
-    let file = try WorkflowFile.parse(bytes, name: path, convertUI: session.uiConverter, prefer: prefer)
-    let unsaved = session.unsavedEditCount
-    session.replaceDocument(
+    let file = try await session.readWorkflowFile(path, prefer: prefer)
+    let unsaved = session.document.unsavedEditCount
+    session.document.replace(
       with: Document(
         workflow: file.workflow, path: path, format: file.format, uiWorkflow: file.uiWorkflow,
         trailingNewline: file.trailingNewline, savedWorkflow: file.workflow, savedMarker: 0))

@@ -1,6 +1,5 @@
 import Workflow
 
-/// `new`: starts an empty, untitled workflow; undo brings the previous one back.
 struct NewCommand: Command {
   static let name = "new"
   static let group = CommandGroup.workflow
@@ -10,8 +9,8 @@ struct NewCommand: Command {
 
   static func run(_ arguments: inout Arguments, in session: Session) async throws {
     try arguments.expect(0)
-    let unsaved = session.unsavedEditCount
-    session.replaceDocument(with: .untitled)
+    let unsaved = session.document.unsavedEditCount
+    session.document.replace(with: .untitled)
     session.console.result("new workflow · 0 nodes", json: ["type": "new"])
     if unsaved > 0 {
       session.console.warning(

@@ -1,6 +1,5 @@
 import Workflow
 
-/// `save [FILE]`: writes API-format JSON atomically, in the layout of ComfyUI's "Export (API)".
 struct SaveCommand: Command {
   static let name = "save"
   static let group = CommandGroup.workflow
@@ -13,7 +12,7 @@ struct SaveCommand: Command {
   static func run(_ arguments: inout Arguments, in session: Session) async throws {
     let force = arguments.flag("-f", "--force")
     try arguments.expect(0...1)
-    let document = session.document
+    let document = session.document.current
     let path: String
     let shownName: String
     if arguments.count == 1 {
@@ -41,7 +40,7 @@ struct SaveCommand: Command {
     }
     let trailingNewline = path == document.path ? document.trailingNewline : true
     try WorkflowFile.save(document.workflow, to: path, trailingNewline: trailingNewline)
-    session.markSaved(path: path, trailingNewline: trailingNewline)
+    session.document.markSaved(path: path, trailingNewline: trailingNewline)
     session.console.result(
       "saved \(shownName) · \(Render.plural(document.workflow.count, "node"))",
       json: ["type": "saved", "file": .string(shownName), "nodes": .int(document.workflow.count)])

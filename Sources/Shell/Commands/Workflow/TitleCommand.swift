@@ -1,6 +1,5 @@
 import Workflow
 
-/// `title NODE TEXT`: sets `_meta.title`, the name the UI shows and `@title` matches.
 struct TitleCommand: Command {
   static let name = "title"
   static let group = CommandGroup.workflow
@@ -19,7 +18,7 @@ struct TitleCommand: Command {
     let id = try session.resolveNode(arguments[0])
     let text = arguments[1].text
     guard !text.isEmpty else { throw ShellError("a title cannot be empty") }
-    try session.edit { editor in editor.update(id) { $0.title = text } }
+    try session.document.edit { editor in editor.update(id) { $0.title = text } }
     session.console.emit(["type": "title", "id": .string(id), "title": .string(text)])
   }
 }

@@ -1,4 +1,3 @@
-/// `undo`: takes back the last edit (set, link, add, rm, load, …), as many times as there were edits.
 struct UndoCommand: Command {
   static let name = "undo"
   static let group = CommandGroup.workflow
@@ -8,7 +7,7 @@ struct UndoCommand: Command {
 
   static func run(_ arguments: inout Arguments, in session: Session) async throws {
     try arguments.expect(0)
-    guard let label = session.undo() else { throw ShellError("nothing to undo") }
+    guard let label = session.document.undo() else { throw ShellError("nothing to undo") }
     session.console.result("undid: \(label)", json: ["type": "undo", "command": .string(label)])
   }
 }
