@@ -77,6 +77,8 @@ func generatedUIWorkflow(instances: Int) -> JSONValue {
   ])
   let innerDefinition: JSONValue = [
     "id": "inner-0000", "name": "Inner", "nodes": .array(inner.nodes), "links": .array(inner.links),
+    "inputNode": ["id": -10, "bounding": [0, 0, 120, 60]],
+    "outputNode": ["id": -20, "bounding": [600, 0, 120, 60]],
     "inputs": [
       ["name": "image", "type": "IMAGE", "linkIds": [1]],
       ["name": "blur_radius", "type": "INT", "linkIds": [900]],
