@@ -335,4 +335,8 @@ def main(argv):
 
 
 if __name__ == "__main__":
+    # A SIGTERM (Scripts/test.sh's time limit) unwinds like Ctrl-C, so the browser and simulator,
+    # started in their own process groups, are ended by Page.close.
+    import signal
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     sys.exit(main(sys.argv[1:]))
