@@ -107,14 +107,14 @@ let package = Package(
 
     // What several test targets share: the recorded fixtures, a closed port.
     .target(
-      name: "TestSupport", dependencies: ["Workflow"], path: "Tests/TestSupport",
+      name: "TestSupport", dependencies: ["Workflow", "Media"], path: "Tests/TestSupport",
       swiftSettings: strictSettings),
     .testTarget(
       name: "WorkflowTests", dependencies: ["Workflow", "TestSupport"], swiftSettings: strictSettings),
     .testTarget(
       name: "ComfyRulesTests", dependencies: ["ComfyRules", "Workflow", "TestSupport"],
       swiftSettings: strictSettings),
-    .testTarget(name: "MediaTests", dependencies: ["Media"], swiftSettings: strictSettings),
+    .testTarget(name: "MediaTests", dependencies: ["Media", "TestSupport"], swiftSettings: strictSettings),
     .testTarget(
       name: "TerminalGraphicsTests", dependencies: ["TerminalGraphics", "Media"],
       swiftSettings: strictSettings),

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs what comfysh needs on a Debian machine with Swift, when it is missing:
 # libedit-dev and pkg-config (line editing), tmux (terminal tests), xvfb, xterm and imagemagick (a
-# sixel picture drawn by a real terminal and screenshotted), python3 websocket-client (sim check).
+# sixel picture drawn by a real terminal and screenshotted), python3 websocket-client (sim check),
+# chromium-headless-shell and comfyui-frontend-package 1.27.10 (the frontend differential check, the
+# real ComfyUI page as an oracle; the product never uses them).
 # Needs root (or sudo) only when something is missing.
 set -euo pipefail
 
 missing=()
-for package in libedit-dev pkg-config tmux xvfb xterm imagemagick; do
+for package in libedit-dev pkg-config tmux xvfb xterm imagemagick chromium-headless-shell; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
 done
 command -v python3 >/dev/null || missing+=(python3 python3-pip)
@@ -28,6 +30,13 @@ if ! python3 -c 'import websocket' 2>/dev/null; then
   echo "setup: installing websocket-client (PyPI)"
   python3 -m pip install --quiet --disable-pip-version-check websocket-client \
     || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages websocket-client
+fi
+
+# The frontend ComfyUI 0.3.64 pins (its requirements.txt): static files only, for Scripts/check-frontend.sh.
+if ! python3 -c 'import comfyui_frontend_package, importlib.metadata as m; assert m.version("comfyui-frontend-package") == "1.27.10"' 2>/dev/null; then
+  echo "setup: installing comfyui-frontend-package==1.27.10 (PyPI)"
+  python3 -m pip install --quiet --disable-pip-version-check --no-deps comfyui-frontend-package==1.27.10 \
+    || python3 -m pip install --quiet --disable-pip-version-check --no-deps --break-system-packages comfyui-frontend-package==1.27.10
 fi
 
 command -v swift >/dev/null || { echo "setup: swift is not on PATH; install Swift 6.3 first" >&2; exit 1; }

@@ -9,6 +9,7 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 let benchmarks: [String: ([String]) throws -> Void] = [
   "catalog": catalogBenchmark,
   "ws-decode": wsDecodeBenchmark,
+  "ui-convert": uiConversionBenchmark,
 ]
 
 guard let name = arguments.first, let benchmark = benchmarks[name] else {

@@ -22,6 +22,8 @@ public struct SimulatorConfiguration: Sendable {
   /// `--preview-method auto`; off by default, as ComfyUI's previews are.
   public var samplerPreviews = false
   public var faults: SimulatorFaults = .init()
+  /// The static folder of `comfyui-frontend-package` (its `static/`), to serve ComfyUI's own page.
+  public var frontendFolder: String? = nil
 
   public init(
     host: String = "127.0.0.1", port: Int = 0, catalogJSON: JSONValue? = nil, dataFolder: String? = nil,
@@ -83,7 +85,8 @@ public final class ComfySimulator: Sendable {
 
     let environment = self.environment
     let router = Routes(
-      environment: environment, executor: executor, port: { [weak self] in self?.port ?? 0 }
+      environment: environment, executor: executor, port: { [weak self] in self?.port ?? 0 },
+      frontendFolder: configuration.frontendFolder
     ).build()
     let responder = router.buildResponder()
     let channelConfiguration = HTTP1WebSocketUpgradeChannel.Configuration(

@@ -10,12 +10,13 @@ enum Invocation: Equatable {
   case version
 }
 
-/// `comfysh sim [--port N] [--catalog FILE] [--data DIR] [--step-delay MS]`.
+/// `comfysh sim [--port N] [--catalog FILE] [--data DIR] [--step-delay MS] [--frontend DIR]`.
 struct SimulatorOptions: Equatable {
   var port = 8188
   var catalogPath: String?
   var dataFolder: String?
   var stepDelayMilliseconds = 0
+  var frontendFolder: String?
 }
 
 /// A command line that cannot be used, with what to do instead.
@@ -29,7 +30,7 @@ enum CommandLineOptions {
     usage: comfysh [OPTIONS] [FILE.json | FILE.png | SCRIPT.comfy]
            comfysh -c 'CMD; CMD' [FILE.json]
            comfysh --check | --update SCRIPT.comfy
-           comfysh sim [--port N] [--catalog FILE] [--data DIR] [--step-delay MS]
+           comfysh sim [--port N] [--catalog FILE] [--data DIR] [--step-delay MS] [--frontend DIR]
 
     An interactive shell for ComfyUI workflows in API format.
 
@@ -56,7 +57,7 @@ enum CommandLineOptions {
     """
 
   static let simulatorUsage = """
-    usage: comfysh sim [--port N] [--catalog FILE] [--data DIR] [--step-delay MS]
+    usage: comfysh sim [--port N] [--catalog FILE] [--data DIR] [--step-delay MS] [--frontend DIR]
 
     Serves the ComfyUI simulator on 127.0.0.1 for other clients (curl, Python, a second comfysh).
 
@@ -64,6 +65,8 @@ enum CommandLineOptions {
       --catalog FILE    serve this /object_info JSON instead of the built-in catalog
       --data DIR        where input/, output/ and temp/ live (default: a new temporary folder)
       --step-delay MS   time per progress step (sampler steps, upscale tiles), default 0
+      --frontend DIR    also serve ComfyUI's own page from this folder: the static/ folder of
+                        comfyui-frontend-package (pip install comfyui-frontend-package==1.27.10)
     """
 
   static func parse(_ arguments: [String]) throws(UsageError) -> Invocation {
@@ -162,6 +165,7 @@ enum CommandLineOptions {
         options.port = port
       case "--catalog": options.catalogPath = try take()
       case "--data": options.dataFolder = try take()
+      case "--frontend": options.frontendFolder = try take()
       case "--step-delay":
         let text = try take()
         guard let ms = Int(text), ms >= 0 else {

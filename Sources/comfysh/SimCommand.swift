@@ -14,6 +14,14 @@ enum SimulatorRunner {
     var configuration = SimulatorConfiguration(
       port: options.port, dataFolder: options.dataFolder,
       stepDelay: .milliseconds(options.stepDelayMilliseconds))
+    if let folder = options.frontendFolder {
+      guard FileIO.exists(folder + "/index.html") else {
+        return fail(
+          "--frontend \(folder) has no index.html; give the static/ folder of comfyui-frontend-package "
+            + "(pip install comfyui-frontend-package==1.27.10)")
+      }
+      configuration.frontendFolder = folder
+    }
     if let path = options.catalogPath {
       do {
         configuration.catalogJSON = try JSONValue.parse(bytes: FileIO.read(path))

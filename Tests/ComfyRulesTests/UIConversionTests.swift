@@ -145,13 +145,14 @@ func num(_ text: String) -> JSONValue { .number(JSONNumber(uncheckedText: text))
     #expect(workflow["5"]?.title == "KSampler Like")
   }
 
-  @Test func aSeedWithoutItsControlValueStillMaps() throws {
-    // Files from frontends that wrote no control mode: the next value is not a mode, so nothing is skipped.
+  @Test func valuesArePositionalAsThePageAssignsThem() throws {
+    // A file that wrote no control mode after the seed: the page gives the control widget the next
+    // value and every later widget shifts by one; the conversion does the same, without guessing.
     let ui = Self.ui(nodes: [Self.node(5, "KSamplerLike", widgets: [42, 3, "heun", 1, true, ""])])
     let inputs = try #require(try convertUIWorkflow(ui, catalog: CatalogFixtures.small)["5"]?.inputs)
     #expect(inputs["seed"] == 42)
-    #expect(inputs["cfg"] == 3)
-    #expect(inputs["sampler_name"] == "heun")
+    #expect(inputs["cfg"] == "heun")
+    #expect(inputs["sampler_name"] == 1)
   }
 
   @Test func missingWidgetValuesTakeTheDefaults() throws {
@@ -256,19 +257,42 @@ func num(_ text: String) -> JSONValue { .number(JSONNumber(uncheckedText: text))
     #expect(untouched["1"]?.inputs["note"] == "a {red|blue} car // note")
   }
 
-  @Test func unknownClassesAndSubgraphsAreClearErrors() throws {
-    let unknown = Self.ui(nodes: [Self.node(1, "ImageInvrt")])
+  /// An unknown class does not stop the load: the node stays, with its links and its values under the
+  /// widget names its inputs give, and the conversion names it, so the server can report it.
+  @Test func unknownClassesAreKeptAndNamed() throws {
+    let ui = Self.ui(
+      nodes: [
+        Self.node(1, "EmptyImage", outputs: [Self.output("IMAGE", links: [1])], widgets: [8, 8, 1, 0]),
+        Self.node(
+          2, "ImageInvrt",
+          inputs: [
+            Self.input("image", "IMAGE", link: 1),
+            ["name": "strength", "type": "FLOAT", "widget": ["name": "strength"], "link": .null],
+          ],
+          outputs: [Self.output("IMAGE", links: [2])], widgets: [num("0.5")]),
+        Self.node(3, "SaveImage", inputs: [Self.input("images", "IMAGE", link: 2)], widgets: ["x"]),
+      ],
+      links: [Self.link(1, 1, 0, 2, 0, "IMAGE"), Self.link(2, 2, 0, 3, 0, "IMAGE")])
+    let result = try convertUIWorkflowReporting(ui, catalog: CatalogFixtures.small)
+    #expect(Array(result.unknownTypes.keys) == ["ImageInvrt"])
+    #expect(result.unknownTypes["ImageInvrt"] == ["2"])
+    let node = try #require(result.workflow["2"])
+    #expect(node.classType == "ImageInvrt")
+    #expect(node.inputs["strength"] == num("0.5"))
+    #expect(node.inputs["image"] == ["1", 0])
+    #expect(result.workflow["3"]?.inputs["images"] == ["2", 0])
+  }
+
+  @Test func aSubgraphThatContainsItselfIsAClearError() throws {
+    var ui = Self.ui(nodes: [Self.node(1, "loop-id")]).objectValue ?? [:]
+    ui["definitions"] = [
+      "subgraphs": [["id": "loop-id", "name": "Loop", "nodes": [Self.node(1, "loop-id")], "links": []]]
+    ]
     #expect {
-      try convertUIWorkflow(unknown, catalog: CatalogFixtures.small)
+      try convertUIWorkflow(.object(ui), catalog: CatalogFixtures.small)
     } throws: { error in
-      (error as? WorkflowError)?.message.contains("did you mean ImageInvert?") == true
-    }
-    var withSubgraph = Self.ui(nodes: [Self.node(1, "0f3a-subgraph-id")]).objectValue ?? [:]
-    withSubgraph["definitions"] = ["subgraphs": [["id": "0f3a-subgraph-id", "nodes": []]]]
-    #expect {
-      try convertUIWorkflow(.object(withSubgraph), catalog: CatalogFixtures.small)
-    } throws: { error in
-      (error as? WorkflowError)?.message.contains("subgraph") == true
+      (error as? WorkflowError)?.message.contains("contains itself") == true
+        || (error as? WorkflowError)?.message.contains("nested more than") == true
     }
     #expect(throws: WorkflowError.self) {
       try convertUIWorkflow(["nodes": 3], catalog: CatalogFixtures.small)

@@ -32,7 +32,7 @@ import Testing
     #expect(await h.fails("load list.json").contains("JSON object of nodes"))
     _ = h.write("node.json", #"{"1": 5}"#)
     #expect(await h.fails("load node.json").contains("node 1 is a number"))
-    #expect(await h.fails("load").contains("usage: load FILE"))
+    #expect(await h.fails("load").contains("usage: load [--ui | --api] FILE"))
     let plain = PNGChunks.write([
       PNGChunks.Chunk(type: "IHDR", data: [0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0]),
       .init(type: "IEND", data: []),
@@ -51,7 +51,10 @@ import Testing
       .init(type: "IEND", data: []),
     ])
     try FileIO.writeAtomically(h.folder + "/out.png", png)
-    #expect(await h.ok("load out.png") == "loaded out.png · 1 node · PNG (with its UI workflow)\n")
+    #expect(
+      await h.ok("load out.png")
+        == "loaded out.png · 1 node · PNG, from its prompt chunk (tEXt); it has a workflow chunk too (`load --ui` converts that)\n"
+    )
     #expect(h.session.document.current.uiWorkflow != nil)
     #expect(await h.fails("save").contains("save out.api.json"))
     _ = await h.ok("save out.api.json")
@@ -61,7 +64,7 @@ import Testing
   @Test(needsFixtures) func loadsFixturePNG() async throws {
     let h = ShellHarness()
     let out = await h.ok("load \(Fixtures.path("exec/basic-output.png"))")
-    #expect(out.contains("3 nodes · PNG (with its UI workflow)"))
+    #expect(out.contains("3 nodes · PNG, from its prompt chunk (tEXt); it has a workflow chunk too"))
     #expect(h.session.workflow["2"]?.classType == "ImageInvert")
   }
 

@@ -138,9 +138,10 @@ enum FrontendText {
     return String(out)
   }
 
-  /// The frontend's `applyTextReplacements` for file name prefixes: `%date:FORMAT%` becomes the local
-  /// time; `%Node.widget%` the widget's value of the first node whose "Node name for S&R" (else title)
-  /// is `Node`, with `/?<>\:*|"` turned into `_`. Anything else stays as written.
+  /// The frontend's `applyTextReplacements` (searchAndReplace.ts): each `%…%` with two parts
+  /// `%Node.widget%` becomes the widget's value on the first node whose "Node name for S&R" (else
+  /// title) is `Node`, with `/?<>\:*|"` and control characters turned into `_`; one part starting with
+  /// `date:` the local time in that format. Anything else (a missing node or widget) stays as written.
   static func applyTextReplacements(
     _ value: String, now: LocalDateTime, widgetValue: (_ node: String, _ widget: String) -> JSONValue??
   ) -> String {
@@ -168,18 +169,15 @@ enum FrontendText {
         continue
       }
       switch widgetValue(String(split[0]), String(split[1])) {
-      case .some(.some(let v)):
-        let text: String
-        switch v {
-        case .null: text = ""
-        case .string(let s): text = s
-        case .bool(let b): text = b ? "true" : "false"
-        case .number(let n): text = JSNumber.text(Double(n.text) ?? 0)
-        default: text = v.serialized()
-        }
+      case .some(let value):
+        // `((widget.value ?? '') + '')` with path and control characters made safe.
+        let text = value == nil || value == .null ? "" : UIValue.jsString(value)
         result += String(
-          text.map { "/?<>\\:*|\"".contains($0) ? "_" : $0 })
-      default:
+          String.UnicodeScalarView(
+            text.unicodeScalars.map { c in
+              "/?<>\\:*|\"".unicodeScalars.contains(c) || c.value < 0x20 || c.value == 0x7F ? "_" : c
+            }))
+      case .none:
         result += match
       }
     }

@@ -18,6 +18,8 @@ struct Routes {
   let environment: SimEnvironment
   let executor: Executor
   let port: @Sendable () -> Int
+  /// ComfyUI's page (`comfysh sim --frontend DIR`): its static files and the routes it needs at start-up.
+  var frontendFolder: String? = nil
 
   static let maximumBody = 100 * 1024 * 1024 + 65536
 
@@ -25,8 +27,13 @@ struct Routes {
     let router = Router(context: SimRequestContext.self)
     router.middlewares.add(FaultMiddleware(environment: environment))
     router.middlewares.add(OriginMiddleware())
+    let frontend = frontendFolder.map { _ in FrontendRoutes(store: FrontendStore()) }
+    if let frontendFolder {
+      router.middlewares.add(FileMiddleware(frontendFolder, searchForIndexHtml: true))
+    }
     for prefix in ["", "/api"] {
       add(router, prefix)
+      frontend?.add(to: router, prefix: prefix)
     }
     return router
   }

@@ -33,32 +33,6 @@ public enum PNGChunks {
     return chunks
   }
 
-  /// The keyword → text pairs of `tEXt` (Latin-1) and uncompressed `iTXt` (UTF-8) chunks, in file order.
-  public static func textEntries(_ chunks: [Chunk]) -> [(key: String, text: String)] {
-    var entries: [(String, String)] = []
-    for chunk in chunks {
-      guard let nul = chunk.data.firstIndex(of: 0) else { continue }
-      let key = String(decoding: chunk.data[..<nul], as: UTF8.self)
-      switch chunk.type {
-      case "tEXt":
-        let text = String(String.UnicodeScalarView(chunk.data[(nul + 1)...].map { Unicode.Scalar($0) }))
-        entries.append((key, text))
-      case "iTXt":
-        // keyword \0 compression-flag method language \0 translated-keyword \0 text
-        let rest = chunk.data[(nul + 1)...]
-        guard rest.count >= 2, rest[rest.startIndex] == 0 else { continue }
-        let afterFlags = rest.dropFirst(2)
-        guard let langEnd = afterFlags.firstIndex(of: 0),
-          let translatedEnd = afterFlags[(langEnd + 1)...].firstIndex(of: 0)
-        else { continue }
-        entries.append((key, String(decoding: afterFlags[(translatedEnd + 1)...], as: UTF8.self)))
-      default:
-        continue
-      }
-    }
-    return entries
-  }
-
   /// Serialises chunks after the signature, computing each chunk's CRC.
   public static func write(_ chunks: [Chunk]) -> [UInt8] {
     var out = signature

@@ -85,15 +85,18 @@ public final class Session {
   }
 
   /// Reads a workflow file of any kind; reads the catalog first only when the file needs converting.
-  func readWorkflowFile(_ path: String) async throws -> WorkflowFile {
+  /// `prefer` picks the UI workflow or the API prompt of a file that has both (`load --ui` / `--api`).
+  func readWorkflowFile(
+    _ path: String, prefer: WorkflowFile.Preference = .automatic
+  ) async throws -> WorkflowFile {
     let bytes: [UInt8]
     do {
       bytes = try FileIO.read(path)
     } catch {
       throw ShellError("cannot read \(path): \(error.reason)")
     }
-    if WorkflowFile.needsUIConversion(bytes) { _ = await catalog.load() }
-    return try WorkflowFile.parse(bytes, name: path, convertUI: catalog.uiConverter)
+    if WorkflowFile.needsUIConversion(bytes, prefer: prefer) { _ = await catalog.load() }
+    return try WorkflowFile.parse(bytes, name: path, convertUI: catalog.uiConverter, prefer: prefer)
   }
 
   /// The prompt text: `comfy NAME> `, with `*` after the name when there are unsaved edits.

@@ -69,7 +69,10 @@ public final class SessionCatalog {
       )
     }
     uiConverter = current.map { catalog in
-      { @Sendable ui in try convertUIWorkflow(ui, catalog: catalog) }
+      { @Sendable ui in
+        let result = try convertUIWorkflowReporting(ui, catalog: catalog)
+        return WorkflowFile.Converted(workflow: result.workflow, unknownTypes: result.unknownTypes)
+      }
     }
     return current
   }
