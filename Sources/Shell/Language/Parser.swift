@@ -4,6 +4,10 @@ public struct Parser {
   private let chars: [Character]
   private var index = 0
   private var line: Int
+  /// How many `{` blocks are open where the parser is.
+  private var depth = 0
+  /// Deeper `for` nesting is refused: no script needs it, and each level costs stack and a copy of its text.
+  public static let maximumBlockDepth = 64
 
   /// Parses a whole script or command line; `firstLine` numbers the lines for messages.
   public static func parse(_ text: String, firstLine: Int = 1) throws(SyntaxError) -> [Statement] {
@@ -88,8 +92,16 @@ public struct Parser {
         line: startLine,
         isIncomplete: false)
     }
+    guard depth < Parser.maximumBlockDepth else {
+      throw SyntaxError(
+        message:
+          "for blocks nest deeper than \(Parser.maximumBlockDepth) levels; split the script or use fewer loops",
+        line: startLine, isIncomplete: false)
+    }
     index += 1  // the {
+    depth += 1
     let body = try parseStatements(closingLine: line)
+    depth -= 1
     let source = String(chars[startIndex..<index])
     return .forLoop(
       variable: name, items: Array(header.dropFirst(3)), body: body, line: startLine, source: source)

@@ -33,7 +33,7 @@ extension Session {
   private func loadCatalog() async -> Catalog? {
     do {
       if let path = catalogPath {
-        let catalog = try Catalog(objectInfoBytes: FileIO.read(path))
+        let catalog = try await Catalog(objectInfoBytes: FileIO.readInterruptibly(path, limit: .catalog))
         catalogState = .loaded(catalog, source: FileIO.baseName(of: path))
       } else if let fetch = catalogFetcher {
         let (catalog, source) = try await fetch(catalogRefreshRequested)
@@ -61,10 +61,11 @@ extension Session {
   func readWorkflowFile(_ path: String) async throws -> WorkflowFile {
     let bytes: [UInt8]
     do {
-      bytes = try FileIO.read(path)
+      bytes = try await FileIO.readInterruptibly(path, limit: .workflow)
     } catch {
       throw ShellError("cannot read \(path): \(error.reason)")
     }
+    warnAboutLossyText(bytes, name: path)
     if WorkflowFile.needsUIConversion(bytes) { _ = await catalog() }
     return try WorkflowFile.parse(bytes, name: path, convertUI: uiConverter)
   }

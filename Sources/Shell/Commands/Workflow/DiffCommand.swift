@@ -18,9 +18,7 @@ struct DiffCommand: Command {
       base = session.document.savedWorkflow
       baseName = session.document.path.map { FileIO.baseName(of: $0) } ?? "the empty workflow"
     } else {
-      base = try WorkflowFile.load(
-        path: session.resolvePath(arguments[0].text), convertUI: session.uiConverter
-      ).workflow
+      base = try await session.readWorkflowFile(session.resolvePath(arguments[0].text)).workflow
       baseName = arguments[0].text
     }
     let changes = WorkflowDiff(from: base, to: session.workflow)
