@@ -104,7 +104,7 @@ let package = Package(
       swiftSettings: strictSettings),
     .testTarget(
       name: "FaultProxyTests",
-      dependencies: ["FaultProxy", "Shell", "ComfySim", "ComfyClient", "Workflow", "TestSupport"],
+      dependencies: ["FaultProxy", "ComfySim", "Workflow"],
       swiftSettings: strictSettings
     ),
 
@@ -141,7 +141,9 @@ let package = Package(
       swiftSettings: strictSettings),
     .testTarget(
       name: "ShellTests",
-      dependencies: ["Shell", "ComfySim", "ComfyRules", "ComfyClient", "Media", "Workflow", "TestSupport"],
+      dependencies: [
+        "Shell", "ComfySim", "ComfyRules", "ComfyClient", "Media", "Workflow", "TestSupport", "FaultProxy",
+      ],
       swiftSettings: strictSettings
     ),
   ]
