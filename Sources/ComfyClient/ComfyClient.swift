@@ -29,17 +29,20 @@ public final class ComfyClient: Sendable {
     let response = try await send("POST", "/prompt", json: .object(body))
     switch response.status {
     case 200:
-      let json = try response.json(route: "POST /prompt")
+      let json = try response.json(route: "POST /prompt", server: server)
       guard let id = json["prompt_id"]?.stringValue else {
-        throw ComfyClientError(
-          .badResponse, "POST /prompt answered 200 without a prompt_id: \(response.excerpt)")
+        throw ComfyClientError.badResponse(
+          server: server, route: "POST /prompt",
+          problem: .missingMember("a prompt_id", excerpt: response.excerpt))
       }
       return QueuedPrompt(
         promptID: id, number: json["number"]?.numberValue,
         nodeErrors: NodeErrorReport.list(json["node_errors"]),
         body: json)
     case 400:
-      if let json = try? response.json(route: "POST /prompt"), let rejection = PromptRejection(json: json) {
+      if let json = try? response.json(route: "POST /prompt", server: server),
+        let rejection = PromptRejection(json: json)
+      {
         throw rejection
       }
       throw response.unexpected(route: "POST /prompt", server: server)
@@ -56,7 +59,7 @@ public final class ComfyClient: Sendable {
 
   /// GET /queue.
   public func queue() async throws -> QueueSnapshot {
-    try QueueSnapshot(json: try await getJSON("/queue"))
+    try QueueSnapshot(json: try await getJSON("/queue"), server: server)
   }
 
   /// POST /queue {"delete": [...]}: removes pending prompts (a running one is not touched).
@@ -97,7 +100,9 @@ public final class ComfyClient: Sendable {
     if let offset { query.append("offset=\(offset)") }
     let json = try await getJSON("/history" + (query.isEmpty ? "" : "?" + query.joined(separator: "&")))
     guard let members = json.objectValue else {
-      throw ComfyClientError(.badResponse, "GET /history answered \(json.typeName), not an object")
+      throw ComfyClientError.badResponse(
+        server: server, route: "GET /history",
+        problem: .wrongShape(expected: "an object", found: json.typeName))
     }
     return members.compactMap { id, entry in HistoryEntry(promptID: id, json: entry) }
   }
@@ -136,16 +141,14 @@ public final class ComfyClient: Sendable {
       "POST", "/upload/image", body: form.finished,
       contentType: "multipart/form-data; boundary=\(form.boundary)")
     guard response.status == 200 else {
-      if response.status == 413 {
-        throw ComfyClientError(
-          .httpStatus(413),
-          "\(filename) is larger than the server accepts (its --max-upload-size); make it smaller")
-      }
+      if response.status == 413 { throw ComfyClientError.uploadTooLarge(server: server, filename: filename) }
       throw response.unexpected(route: "POST /upload/image", server: server)
     }
-    let json = try response.json(route: "POST /upload/image")
+    let json = try response.json(route: "POST /upload/image", server: server)
     guard let name = json["name"]?.stringValue else {
-      throw ComfyClientError(.badResponse, "POST /upload/image answered without a name: \(response.excerpt)")
+      throw ComfyClientError.badResponse(
+        server: server, route: "POST /upload/image",
+        problem: .missingMember("a name", excerpt: response.excerpt))
     }
     return UploadedFile(
       name: name, subfolder: json["subfolder"]?.stringValue ?? subfolder,
@@ -159,14 +162,9 @@ public final class ComfyClient: Sendable {
     let response = try await send("GET", "/view?" + query, json: nil, limit: 1 << 30)
     switch response.status {
     case 200: return response.bytes
-    case 404:
-      throw ComfyClientError(
-        .httpStatus(404),
-        "the server has no \(file.path) (GET /view answered 404); it may have been deleted or moved")
+    case 404: throw ComfyClientError.fileNotFound(server: server, path: file.path)
     case 400, 403:
-      throw ComfyClientError(
-        .httpStatus(response.status),
-        "the server refused to send \(file.path) (\(response.status)): the name is not allowed")
+      throw ComfyClientError.fileRefused(server: server, path: file.path, status: response.status)
     default:
       throw response.unexpected(route: "GET /view", server: server)
     }
@@ -180,7 +178,7 @@ public final class ComfyClient: Sendable {
     guard response.status == 200 else {
       throw response.unexpected(route: "GET " + route.prefix { $0 != "?" }, server: server)
     }
-    return try response.json(route: "GET " + route)
+    return try response.json(route: "GET " + route, server: server)
   }
 
   private func postExpectingOK(_ route: String, _ body: JSONObject) async throws {
@@ -243,38 +241,18 @@ struct RawResponse: Sendable {
     return flat.count > 200 ? String(flat.prefix(200)) + "…" : flat
   }
 
-  func json(route: String) throws(ComfyClientError) -> JSONValue {
+  func json(route: String, server: ServerAddress) throws(ComfyClientError) -> JSONValue {
     do {
       return try JSONValue.parse(bytes: bytes)
     } catch {
-      throw ComfyClientError(
-        .badResponse,
-        "\(route) answered something that is not JSON (\(error)): \(excerpt); is this a ComfyUI server?")
+      throw .badResponse(
+        server: server, route: route, problem: .notJSON(parseError: "\(error)", excerpt: excerpt))
     }
   }
 
   /// The error for a status the caller did not expect, naming the route and what usually causes it.
   func unexpected(route: String, server: ServerAddress) -> ComfyClientError {
-    let body = excerpt.isEmpty ? "" : ": \(excerpt)"
-    switch status {
-    case 403:
-      return ComfyClientError(
-        .httpStatus(403),
-        "\(server) refused \(route) (403 Forbidden)\(body); ComfyUI answers 403 when an Origin header does not match the host, so a proxy in between may be adding one"
-      )
-    case 404:
-      return ComfyClientError(
-        .httpStatus(404),
-        "\(server) has no \(route) (404 Not Found); is this a ComfyUI server, and is the URL's path right?")
-    case 500...599:
-      return ComfyClientError(
-        .httpStatus(status),
-        "\(server) failed on \(route) (\(status) \(reason))\(body); the server's console or log has the cause"
-      )
-    default:
-      return ComfyClientError(
-        .httpStatus(status), "\(server) answered \(route) with \(status) \(reason)\(body)")
-    }
+    .httpStatus(server: server, route: route, status: status, reason: reason, body: excerpt)
   }
 }
 
@@ -294,31 +272,18 @@ enum ComfyHTTP {
   static func describe(
     _ error: any Error, server: ServerAddress, route: String, timeout: Duration
   ) -> ComfyClientError {
-    let reason = connectionFailureReason(error)
-    if let reason {
-      return ComfyClientError(
-        .cannotConnect,
-        "cannot connect to \(server) (\(reason)): is ComfyUI running there? start it, or use --sim / server URL"
-      )
-    }
+    if let reason = connectionFailureReason(error) { return .cannotConnect(server: server, reason: reason) }
     if let http = error as? HTTPClientError {
       if http == .deadlineExceeded || http == .readTimeout {
-        return ComfyClientError(
-          .timeout, "\(server) did not answer \(route) within \(timeout.secondsText); is it busy or stuck?")
+        return .timeout(server: server, route: route, after: timeout)
       }
-      if http == .remoteConnectionClosed {
-        return ComfyClientError(
-          .cannotConnect, "\(server) closed the connection during \(route); did the server stop or restart?")
-      }
+      if http == .remoteConnectionClosed { return .connectionClosed(server: server, route: route) }
       if http == .bodyLengthMismatch {
-        return ComfyClientError(
-          .badResponse, "\(server) sent an answer to \(route) that could not be read (\(http))")
+        return .badResponse(server: server, route: route, problem: .unreadable("\(http)"))
       }
     }
-    if error is NIOTooManyBytesError {
-      return ComfyClientError(.badResponse, "\(server) sent a larger answer to \(route) than comfysh accepts")
-    }
-    return ComfyClientError(.cannotConnect, "\(route) to \(server) failed: \(error)")
+    if error is NIOTooManyBytesError { return .badResponse(server: server, route: route, problem: .tooLarge) }
+    return .requestFailed(server: server, route: route, reason: "\(error)")
   }
 
   /// The reason a connection could not be made, in words (`connection refused`), or nil for other errors.
@@ -360,13 +325,13 @@ extension Duration {
     return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
   }
 
-  var seconds: Double {
+  package var seconds: Double {
     let (seconds, attoseconds) = components
     return Double(seconds) + Double(attoseconds) / 1e18
   }
 
   /// `2 s`, `0.5 s`.
-  var secondsText: String {
+  package var secondsText: String {
     let s = seconds
     return s == s.rounded() ? "\(Int(s)) s" : "\((s * 10).rounded() / 10) s"
   }

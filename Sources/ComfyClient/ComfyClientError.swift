@@ -1,36 +1,143 @@
 import Workflow
 
-/// A failure talking to a ComfyUI server, with a message that says what went wrong and what to do.
-public struct ComfyClientError: Error, Sendable, Equatable, CustomStringConvertible {
-  /// What kind of failure, for callers that react differently (reconnect, report, retry).
-  public enum Kind: Sendable, Equatable {
-    /// The server URL could not be read.
-    case invalidAddress
-    /// No connection could be made (refused, unreachable, TLS, timeout while connecting).
-    case cannotConnect
-    /// The server answered with a status the request does not expect (403, 404, 500…).
-    case httpStatus(Int)
-    /// The answer was not what ComfyUI sends (not JSON, missing fields).
-    case badResponse
-    /// No message about the prompt arrived for the inactivity timeout.
-    case inactivity
-    /// The WebSocket dropped and could not be opened again.
-    case connectionLost
-    /// The server does not know the prompt (not queued, not running, not in history).
-    case unknownPrompt
-    /// A request timed out waiting for the answer.
-    case timeout
+/// A failure talking to a ComfyUI server. Each case carries the facts (which server, which route,
+/// which prompt, what the system said), so a caller can react to it; `description` states them in
+/// plain words, and the shell adds what to type next.
+public enum ComfyClientError: Error, Sendable, Equatable, CustomStringConvertible {
+  /// The server URL could not be read.
+  case invalidAddress(text: String, problem: AddressProblem)
+  /// No connection could be made (refused, unreachable, TLS, a timeout while connecting, a WebSocket
+  /// upgrade that failed).
+  case cannotConnect(server: ServerAddress, reason: String)
+  /// The server closed the connection while `route` was being answered.
+  case connectionClosed(server: ServerAddress, route: String)
+  /// A request failed in a way that has no case of its own.
+  case requestFailed(server: ServerAddress, route: String, reason: String)
+  /// The server answered `route` with a status it does not answer when all is well.
+  case httpStatus(server: ServerAddress, route: String, status: Int, reason: String, body: String)
+  /// `GET /view` found no such file (404).
+  case fileNotFound(server: ServerAddress, path: String)
+  /// `GET /view` refused the name (400, 403).
+  case fileRefused(server: ServerAddress, path: String, status: Int)
+  /// The upload is larger than the server accepts (413, its `--max-upload-size`).
+  case uploadTooLarge(server: ServerAddress, filename: String)
+  /// The answer was not what ComfyUI sends.
+  case badResponse(server: ServerAddress, route: String, problem: ResponseProblem)
+  /// No answer to `route` within `after`.
+  case timeout(server: ServerAddress, route: String, after: Duration)
+  /// No message about a running prompt for `quietFor`; `runningNode` is the node last seen running.
+  case inactivity(server: ServerAddress, promptID: String, quietFor: Duration, runningNode: RunningNode?)
+  /// The WebSocket dropped and could not be opened again while following `promptID`.
+  case connectionLost(server: ServerAddress, promptID: String, reason: String)
+  /// The connection was closed by its owner (`close()`), so it cannot be used any more.
+  case closed(server: ServerAddress)
+  /// `follow` was asked about a prompt this connection does not track.
+  case notTracked(promptID: String)
+  /// The server no longer knows the prompt: not queued, not running, not in history.
+  case promptForgotten(server: ServerAddress, promptID: String)
+
+  /// What is wrong with a server URL.
+  public enum AddressProblem: Sendable, Equatable {
+    case empty
+    case unsupportedScheme
+    case unclosedIPv6Bracket
+    case invalidPort
+    case userInfo
+    case noHost
   }
 
-  public let kind: Kind
-  public let message: String
-
-  public init(_ kind: Kind, _ message: String) {
-    self.kind = kind
-    self.message = message
+  /// How an answer differed from what ComfyUI sends.
+  public enum ResponseProblem: Sendable, Equatable {
+    /// Not JSON at all; `excerpt` is the start of the body.
+    case notJSON(parseError: String, excerpt: String)
+    /// JSON of the wrong shape (`an object` expected, `a list` found, say).
+    case wrongShape(expected: String, found: String)
+    /// A member that must be there is not.
+    case missingMember(String, excerpt: String)
+    /// The body could not be read (its length did not match, say).
+    case unreadable(String)
+    /// Larger than comfysh accepts.
+    case tooLarge
   }
 
-  public var description: String { message }
+  /// The node a quiet prompt was last seen running.
+  public struct RunningNode: Sendable, Equatable {
+    public let id: String
+    public let classType: String?
+    public init(id: String, classType: String?) {
+      self.id = id
+      self.classType = classType
+    }
+  }
+
+  /// The server the error is about, when there is one.
+  public var server: ServerAddress? {
+    switch self {
+    case .invalidAddress, .notTracked: nil
+    case .cannotConnect(let server, _), .connectionClosed(let server, _), .requestFailed(let server, _, _),
+      .httpStatus(let server, _, _, _, _), .fileNotFound(let server, _), .fileRefused(let server, _, _),
+      .uploadTooLarge(let server, _), .badResponse(let server, _, _), .timeout(let server, _, _),
+      .inactivity(let server, _, _, _), .connectionLost(let server, _, _), .closed(let server),
+      .promptForgotten(let server, _):
+      server
+    }
+  }
+
+  /// The HTTP status, for the cases that have one.
+  public var httpStatus: Int? {
+    switch self {
+    case .httpStatus(_, _, let status, _, _), .fileRefused(_, _, let status): status
+    case .fileNotFound: 404
+    case .uploadTooLarge: 413
+    default: nil
+    }
+  }
+
+  public var description: String {
+    switch self {
+    case .invalidAddress(let text, let problem):
+      switch problem {
+      case .empty: return "the server address is empty"
+      case .unsupportedScheme: return "\(text) is not an http or https URL"
+      case .unclosedIPv6Bracket: return "\(text): an IPv6 host needs a closing ]"
+      case .invalidPort: return "\(text) has an invalid port (1–65535)"
+      case .userInfo: return "\(text): user names in server URLs are not supported"
+      case .noHost: return "\(text) has no host"
+      }
+    case .cannotConnect(let server, let reason): return "cannot connect to \(server) (\(reason))"
+    case .connectionClosed(let server, let route): return "\(server) closed the connection during \(route)"
+    case .requestFailed(let server, let route, let reason): return "\(route) to \(server) failed: \(reason)"
+    case .httpStatus(let server, let route, let status, let reason, let body):
+      return "\(server) answered \(route) with \(status) \(reason)" + (body.isEmpty ? "" : ": \(body)")
+    case .fileNotFound(let server, let path): return "\(server) has no \(path) (GET /view answered 404)"
+    case .fileRefused(let server, let path, let status):
+      return "\(server) refused to send \(path) (\(status)): the name is not allowed"
+    case .uploadTooLarge(let server, let filename):
+      return "\(filename) is larger than \(server) accepts (413)"
+    case .badResponse(let server, let route, let problem):
+      switch problem {
+      case .notJSON(let parseError, let excerpt):
+        return "\(route) answered something that is not JSON (\(parseError)): \(excerpt)"
+      case .wrongShape(let expected, let found): return "\(route) answered \(found), not \(expected)"
+      case .missingMember(let member, let excerpt): return "\(route) answered without \(member): \(excerpt)"
+      case .unreadable(let reason):
+        return "\(server) sent an answer to \(route) that could not be read (\(reason))"
+      case .tooLarge: return "\(server) sent a larger answer to \(route) than comfysh accepts"
+      }
+    case .timeout(let server, let route, let after):
+      return "\(server) did not answer \(route) within \(after.secondsText)"
+    case .inactivity(let server, let promptID, let quietFor, let node):
+      return "no news from \(server) about prompt \(promptID) for \(quietFor.secondsText)"
+        + (node.map { " (node \($0.id)" + ($0.classType.map { " \($0)" } ?? "") + " was running)" } ?? "")
+    case .connectionLost(let server, let promptID, let reason):
+      return
+        "lost the connection to \(server) and could not open it again (\(reason)) while following prompt \(promptID)"
+    case .closed(let server): return "the connection to \(server) was closed"
+    case .notTracked(let promptID): return "prompt \(promptID) is not tracked by this connection"
+    case .promptForgotten(let server, let promptID):
+      return "\(server) no longer knows prompt \(promptID) (not queued, not running, not in history)"
+    }
+  }
 }
 
 /// The server refused a prompt (POST /prompt answered 400): the prompt-level error and the errors per node.
@@ -127,40 +234,15 @@ public struct NodeErrorReport: Sendable, Equatable {
     }
   }
 
-  /// One line per error, in words a user can act on: `node 1 (EmptyImage) width: Required input is missing`.
+  /// One line per error, as the server put it: `node 1 (EmptyImage) width: Required input is missing`.
   public var lines: [String] {
     let name = "node \(nodeID)" + (classType.map { " (\($0))" } ?? "")
     return errors.map { item in
       var line = name
       if let input = item.inputName { line += " \(input)" }
-      line += ": " + item.explanation
+      line += ": " + (item.message.isEmpty ? item.type : item.message)
+      if !item.details.isEmpty && item.details != item.inputName { line += " (\(item.details))" }
       return line
     }
-  }
-}
-
-extension NodeErrorReport.Item {
-  /// The server's message with the details it left out, and a hint for the common types.
-  public var explanation: String {
-    var text = message.isEmpty ? type : message
-    switch type {
-    case "required_input_missing":
-      text += inputName.map { " (set it: set NODE.\($0) VALUE, or link it: link NODE.\($0) NODE:SLOT)" } ?? ""
-    case "value_not_in_list", "custom_validation_failed", "invalid_input_type", "bad_linked_input",
-      "return_type_mismatch":
-      if !details.isEmpty && !text.contains(details) { text += " — \(details)" }
-    case "exception_during_inner_validation", "exception_during_validation":
-      if let exception = extraInfo["exception_type"]?.stringValue {
-        let what = extraInfo["exception_message"]?.stringValue ?? details
-        text += " (\(exception) \(what))"
-        if exception == "KeyError" { text += "; a link points to a node that does not exist" }
-        if exception == "IndexError" { text += "; a link uses an output slot the node does not have" }
-      } else if !details.isEmpty {
-        text += " (\(details))"
-      }
-    default:
-      if !details.isEmpty && !text.contains(details) && details != inputName { text += " (\(details))" }
-    }
-    return text
   }
 }

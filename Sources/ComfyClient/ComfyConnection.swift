@@ -42,15 +42,8 @@ public actor ComfyConnection {
   private var connecting: Task<Void, any Error>?
   private var reconnecting: Task<Void, Never>?
   private var isClosed = false
-  private var trackers: [String: PromptTracker] = [:]
-  private var trackerOrder: [String] = []
-  /// Prompts that may have lost messages to a dropped socket: their end is taken from /history.
-  private var missedMessages: Set<String> = []
-  /// The end messages of such prompts, held until the end marker (`executing` with no node) says
-  /// the history entry is written; applied as they are if /history does not have it.
-  private var heldEnds: [String: ServerEvent] = [:]
-  /// Recent events no tracker took (prompt not tracked yet, or no prompt id), oldest first.
-  private var orphans: [(promptID: String?, event: ServerEvent)] = []
+  /// The tracked prompts and which of them each event belongs to.
+  var router = PromptRouter()
   private var subscribers: [Int: AsyncStream<ConnectionEvent>.Continuation] = [:]
   private var nextSubscriber = 0
 
@@ -64,7 +57,6 @@ public actor ComfyConnection {
   public private(set) var reconnectCount = 0
 
   public static let defaultHello = #"{"type":"feature_flags","data":{"supports_preview_metadata":true}}"#
-  static let keptTrackers = 256
 
   public init(
     client: ComfyClient, clientID: String = makeClientID(), hello: String = ComfyConnection.defaultHello,
@@ -82,7 +74,7 @@ public actor ComfyConnection {
 
   /// Opens the socket if it is not open; every caller waits for the same attempt.
   public func connect() async throws {
-    if isClosed { throw ComfyClientError(.connectionLost, "this connection to \(client.server) was closed") }
+    if isClosed { throw ComfyClientError.closed(server: client.server) }
     if let socket, !socket.isClosed { return }
     if let reconnecting { await reconnecting.value }
     if let socket, !socket.isClosed { return }
@@ -109,7 +101,7 @@ public actor ComfyConnection {
         onClose: { [weak self] error in await self?.socketEnded(generation: generation, error: error) })
       if isClosed {
         await opened.close()
-        throw ComfyClientError(.connectionLost, "the connection to \(client.server) was closed")
+        throw ComfyClientError.closed(server: client.server)
       }
       socket = opened
       if opened.isClosed { socketEnded(generation: generation, error: nil) }
@@ -117,12 +109,12 @@ public actor ComfyConnection {
       throw error
     } catch is CancellationError {
       throw CancellationError()
+    } catch EventSocketError.closedAtOnce {
+      throw ComfyClientError.cannotConnect(
+        server: client.server, reason: "the server closed the WebSocket at once")
     } catch {
       let reason = ComfyHTTP.connectionFailureReason(error) ?? "the WebSocket upgrade failed: \(error)"
-      throw ComfyClientError(
-        .cannotConnect,
-        "cannot connect to \(client.server) (\(reason)): is ComfyUI running there? start it, or use --sim / server URL"
-      )
+      throw ComfyClientError.cannotConnect(server: client.server, reason: reason)
     }
   }
 
@@ -131,7 +123,7 @@ public actor ComfyConnection {
     socket = nil
     if isClosed { return }
     let reason = error.map { "\($0)" } ?? "the server closed the WebSocket"
-    for id in trackerOrder where trackers[id]?.isFinished == false { missedMessages.insert(id) }
+    router.socketDropped()
     broadcast(.disconnected(reason: reason))
     startReconnecting()
   }
@@ -176,7 +168,7 @@ public actor ComfyConnection {
   /// Closes the socket and opens a new one with the same client id, then asks /history what was missed.
   public func reopen() async {
     guard !isClosed, reconnecting == nil else { return }
-    for id in trackerOrder where trackers[id]?.isFinished == false { missedMessages.insert(id) }
+    router.socketDropped()
     do {
       try await openSocket()
       reconnectCount += 1
@@ -189,37 +181,20 @@ public actor ComfyConnection {
 
   /// Asks /history about every prompt not finished yet: messages sent while no socket listened are lost.
   private func reconcileUnfinished() async {
-    for id in trackerOrder where trackers[id]?.isFinished == false {
+    for id in router.unfinished {
       guard let entry = try? await client.history(promptID: id) else { continue }
-      guard var tracker = trackers[id] else { continue }
-      let updates = tracker.reconcile(with: entry)
-      trackers[id] = tracker
-      missedMessages.remove(id)
-      heldEnds.removeValue(forKey: id)
-      for update in updates { broadcast(.prompt(id: id, update: update, tracker: tracker)) }
+      broadcast(router.reconcile(id, with: entry, at: Monotonic.now()))
     }
   }
 
-  /// Ends a prompt that may have lost messages: from its history entry (outcome and every file), else
-  /// from the end messages that did arrive.
+  /// Ends a prompt that may have lost messages: from its history entry, else from what did arrive.
   private func finishFromHistory(_ id: String, endMarker: ServerEvent) async {
     var entry: HistoryEntry?
     for attempt in 0..<3 where entry == nil {
       if attempt > 0 { try? await Task.sleep(for: .milliseconds(100)) }
       entry = try? await client.history(promptID: id)
     }
-    missedMessages.remove(id)
-    let held = heldEnds.removeValue(forKey: id)
-    guard var tracker = trackers[id], !tracker.isFinished else { return }
-    var updates: [PromptUpdate] = []
-    if let entry {
-      updates = tracker.reconcile(with: entry)
-    } else {
-      if let held { updates += tracker.apply(held) }
-      updates += tracker.apply(endMarker)
-    }
-    trackers[id] = tracker
-    for update in updates { broadcast(.prompt(id: id, update: update, tracker: tracker)) }
+    broadcast(router.finishFromHistory(id, entry: entry, endMarker: endMarker, at: Monotonic.now()))
   }
 
   /// Closes the socket (normal close handshake) and ends every subscription.
@@ -249,87 +224,15 @@ public actor ComfyConnection {
     switch event {
     case .status(let remaining, _):
       queueRemaining = remaining
-      return
     case .featureFlags(let flags):
       serverFeatures = flags
-      return
     default:
-      break
-    }
-    guard let id = route(event), var tracker = trackers[id] else {
-      keepOrphan(event, for: event.promptID)
-      return
-    }
-    if missedMessages.contains(id), !tracker.isFinished {
-      switch event {
-      case .executionSuccess, .executionError, .executionInterrupted:
-        // Files reported while no socket listened are only in /history, written after this message.
-        heldEnds[id] = event
-        return
-      case .executing(_, nil, _):
-        Task { await self.finishFromHistory(id, endMarker: event) }
-        return
-      default:
-        break
+      let (changes, action) = router.receive(event, at: lastMessageAt)
+      broadcast(changes)
+      if case .askHistory(let id, let endMarker) = action {
+        Task { await self.finishFromHistory(id, endMarker: endMarker) }
       }
     }
-    let updates = tracker.apply(event, at: lastMessageAt)
-    guard !updates.isEmpty else { return }
-    trackers[id] = tracker
-    for update in updates { broadcast(.prompt(id: id, update: update, tracker: tracker)) }
-  }
-
-  /// Which prompt an event is about. Events without a prompt id (the reconnect greeting, text frames,
-  /// legacy previews) go to the prompt of ours that is running.
-  private func route(_ event: ServerEvent) -> String? {
-    if let id = event.promptID { return id }
-    switch event {
-    case .executing(nil, .some, _), .progress(nil, .some, _, _), .preview:
-      return runningPromptID()
-    case .text(let node, _):
-      if let id = trackerOrder.last(where: {
-        trackers[$0]?.currentNode == node && trackers[$0]?.isFinished == false
-      }) {
-        return id
-      }
-      return runningPromptID()
-    default:
-      return nil
-    }
-  }
-
-  /// The prompt of ours the server is most likely running: a started, unfinished one, else the oldest waiting.
-  private func runningPromptID() -> String? {
-    if let started = trackerOrder.last(where: {
-      trackers[$0]?.isStarted == true && trackers[$0]?.isFinished == false
-    }) {
-      return started
-    }
-    return trackerOrder.first { trackers[$0]?.isFinished == false }
-  }
-
-  /// Keeps events no tracker took: a prompt's messages can all arrive before POST /prompt's answer
-  /// does (a fast server), and text and preview frames carry no prompt id at all.
-  private func keepOrphan(_ event: ServerEvent, for id: String?) {
-    orphans.append((id, event))
-    if orphans.count > 4096 { orphans.removeFirst(orphans.count - 4096) }
-  }
-
-  /// The kept events of `promptID`, and the ones without a prompt id that came after its first one
-  /// (they belong to the prompt that was running); removed from the buffer.
-  private func takeOrphans(of promptID: String) -> [ServerEvent] {
-    guard let first = orphans.firstIndex(where: { $0.promptID == promptID }) else { return [] }
-    var taken: [ServerEvent] = []
-    var kept = Array(orphans[..<first])
-    for entry in orphans[first...] {
-      if entry.promptID == promptID || entry.promptID == nil {
-        taken.append(entry.event)
-      } else {
-        kept.append(entry)
-      }
-    }
-    orphans = kept
-    return taken
   }
 
   // MARK: - Prompts
@@ -345,52 +248,34 @@ public actor ComfyConnection {
 
   /// Starts tracking a prompt (one submitted here, or another one to watch); replays events that came first.
   public func track(promptID: String, prompt: Workflow? = nil, number: JSONNumber? = nil) {
-    guard trackers[promptID] == nil else { return }
-    var tracker = PromptTracker(promptID: promptID, prompt: prompt, number: number)
-    var updates: [PromptUpdate] = []
-    for event in takeOrphans(of: promptID) { updates += tracker.apply(event) }
-    trackers[promptID] = tracker
-    trackerOrder.append(promptID)
-    if trackerOrder.count > Self.keptTrackers,
-      let old = trackerOrder.first(where: { trackers[$0]?.isFinished == true })
-    {
-      trackers.removeValue(forKey: old)
-      trackerOrder.removeAll { $0 == old }
-    }
-    for update in updates { broadcast(.prompt(id: promptID, update: update, tracker: tracker)) }
+    broadcast(router.track(promptID: promptID, prompt: prompt, number: number, at: Monotonic.now()))
   }
 
-  public func tracker(_ promptID: String) -> PromptTracker? { trackers[promptID] }
+  public func tracker(_ promptID: String) -> PromptTracker? { router.tracker(promptID) }
 
   /// Ends a tracked prompt that was deleted from the queue: no message will ever come for it.
   public func markCancelled(_ promptID: String) {
-    guard var tracker = trackers[promptID] else { return }
-    let updates = tracker.cancel()
-    trackers[promptID] = tracker
-    for update in updates { broadcast(.prompt(id: promptID, update: update, tracker: tracker)) }
+    broadcast(router.cancel(promptID))
   }
 
   /// Every tracked prompt, oldest first.
-  public var trackedPromptIDs: [String] { trackerOrder }
+  public var trackedPromptIDs: [String] { router.order }
 
   /// Applies a history entry to a tracked prompt (used when watching finds it finished).
   @discardableResult
   public func reconcile(_ promptID: String, with entry: HistoryEntry) -> PromptTracker? {
-    guard var tracker = trackers[promptID] else { return nil }
-    let updates = tracker.reconcile(with: entry)
-    trackers[promptID] = tracker
-    for update in updates { broadcast(.prompt(id: promptID, update: update, tracker: tracker)) }
-    return tracker
+    broadcast(router.reconcile(promptID, with: entry, at: Monotonic.now()))
+    return router.tracker(promptID)
   }
 
   // MARK: - Subscriptions
 
   /// Every connection event from now on, until the connection closes or the stream is dropped.
   public func events() -> AsyncStream<ConnectionEvent> {
-    subscribe().stream
+    subscribe()
   }
 
-  private func subscribe() -> (stream: AsyncStream<ConnectionEvent>, id: Int) {
+  private func subscribe() -> AsyncStream<ConnectionEvent> {
     let (stream, continuation) = AsyncStream<ConnectionEvent>.makeStream(
       bufferingPolicy: .bufferingNewest(100_000))
     let id = nextSubscriber
@@ -403,7 +288,7 @@ public actor ComfyConnection {
     continuation.onTermination = { [weak self] _ in
       Task { await self?.unsubscribe(id) }
     }
-    return (stream, id)
+    return stream
   }
 
   private func unsubscribe(_ id: Int) {
@@ -414,169 +299,16 @@ public actor ComfyConnection {
     for continuation in subscribers.values { continuation.yield(event) }
   }
 
+  private func broadcast(_ changes: [PromptRouter.Change]) {
+    for change in changes {
+      broadcast(.prompt(id: change.id, update: change.update, tracker: change.tracker))
+    }
+  }
+
   /// The tracker as it is now and a subscription starting right after it, with nothing in between.
-  private func attach(_ promptID: String) -> (PromptTracker, AsyncStream<ConnectionEvent>)? {
-    guard let tracker = trackers[promptID] else { return nil }
-    return (tracker, subscribe().stream)
-  }
-
-  // MARK: - Following a prompt
-
-  /// Follows a tracked prompt to its end: a snapshot first, then its updates; finishes after `.finished`.
-  /// Fails with `inactivity` when nothing arrives for `inactivityTimeout` while the prompt runs (after
-  /// checking /history for an end that was missed), and with `connectionLost` when reconnecting gives up.
-  /// With `poll`, /history and /queue are asked every `pollInterval` (prompts of other clients send
-  /// this socket nothing).
-  public nonisolated func follow(
-    _ promptID: String, inactivityTimeout: Duration, poll: Bool = false, pollInterval: Duration = .seconds(1)
-  ) -> AsyncThrowingStream<FollowEvent, any Error> {
-    let (stream, continuation) = AsyncThrowingStream<FollowEvent, any Error>.makeStream()
-    let task = Task {
-      do {
-        try await self.runFollow(
-          promptID, timeout: inactivityTimeout, poll: poll, pollInterval: pollInterval, into: continuation)
-        continuation.finish()
-      } catch {
-        continuation.finish(throwing: error)
-      }
-    }
-    continuation.onTermination = { _ in task.cancel() }
-    return stream
-  }
-
-  private enum FollowInput: Sendable {
-    case event(ConnectionEvent)
-    case tick
-  }
-
-  private func runFollow(
-    _ promptID: String, timeout: Duration, poll: Bool, pollInterval: Duration,
-    into output: AsyncThrowingStream<FollowEvent, any Error>.Continuation
-  ) async throws {
-    guard let (tracker, events) = attach(promptID) else {
-      throw ComfyClientError(.unknownPrompt, "prompt \(promptID) is not tracked by this session")
-    }
-    output.yield(.snapshot(tracker))
-    if tracker.isFinished { return }
-    let (inputs, feed) = AsyncStream<FollowInput>.makeStream()
-    let pump = Task {
-      for await event in events { feed.yield(.event(event)) }
-      feed.finish()
-    }
-    let tick = poll ? pollInterval : min(.seconds(1), timeout / 4)
-    let ticker = Task {
-      while !Task.isCancelled {
-        try? await Task.sleep(for: tick)
-        feed.yield(.tick)
-      }
-    }
-    defer {
-      pump.cancel()
-      ticker.cancel()
-      feed.finish()
-    }
-    var lastActivity = Monotonic.now()
-    var lastPoll = Monotonic.now()
-    var reopened = false
-    for await input in inputs {
-      try Task.checkCancellation()
-      switch input {
-      case .event(let event):
-        switch event {
-        case .message:
-          lastActivity = Monotonic.now()
-        case .prompt(let id, let update, let tracker) where id == promptID:
-          lastActivity = Monotonic.now()
-          output.yield(.update(update, tracker))
-          if case .finished = update { return }
-        case .prompt:
-          break
-        case .disconnected(let reason):
-          lastActivity = Monotonic.now()
-          output.yield(.disconnected(reason: reason))
-        case .reconnected:
-          lastActivity = Monotonic.now()
-          output.yield(.reconnected)
-        case .connectionLost(let reason):
-          throw ComfyClientError(
-            .connectionLost,
-            "lost the connection to \(client.server) and could not open it again (\(reason)); prompt \(promptID) may still be running there: `watch \(promptID)` when the server is back"
-          )
-        }
-      case .tick:
-        let now = Monotonic.now()
-        let quiet = now - lastActivity >= timeout.seconds
-        let pollDue = poll && now - lastPoll >= pollInterval.seconds
-        guard quiet || pollDue else { continue }
-        lastPoll = now
-        switch try await checkQuiet(promptID, timeout: timeout, strict: !poll && quiet) {
-        case .finished:
-          // The reconciled updates arrive as events; the loop ends on `.finished`.
-          lastActivity = now
-        case .waiting(let position):
-          lastActivity = now
-          output.yield(.waiting(position: position))
-        case .running(let inactivity):
-          guard let inactivity else {
-            if !poll { lastActivity = now }
-            break
-          }
-          // A socket can be open and deaf (its registration was dropped by the server's clean-up of
-          // an older socket with the same client id): open it again once before giving up.
-          if !reopened {
-            reopened = true
-            lastActivity = now
-            await reopen()
-            break
-          }
-          throw inactivity
-        }
-      }
-    }
-    try Task.checkCancellation()
-    throw ComfyClientError(.connectionLost, "the connection to \(client.server) was closed")
-  }
-
-  private enum QuietCheck {
-    case finished
-    case waiting(position: Int)
-    /// Still running; with the error to report when the quiet spell counts as inactivity.
-    case running(ComfyClientError?)
-  }
-
-  /// After a quiet spell: maybe the end was missed (ask /history), maybe the prompt waits its turn (ask
-  /// /queue); if it is running and nothing came for the whole timeout, that is an inactivity error.
-  private func checkQuiet(_ promptID: String, timeout: Duration, strict: Bool) async throws -> QuietCheck {
-    if let entry = try await client.history(promptID: promptID) {
-      reconcile(promptID, with: entry)
-      return .finished
-    }
-    let queue = try await client.queue()
-    if let index = queue.pending.firstIndex(where: { $0.promptID == promptID }) {
-      return .waiting(position: index + 1 + queue.running.count)
-    }
-    if queue.running.contains(where: { $0.promptID == promptID }) {
-      guard strict else { return .running(nil) }
-      let node =
-        trackers[promptID]?.currentNode.map { id -> String in
-          let run = trackers[promptID]?.nodes[id]
-          return " (node \(id)" + (run?.classType.map { " \($0)" } ?? "") + " was running)"
-        } ?? ""
-      return .running(
-        ComfyClientError(
-          .inactivity,
-          "no news from \(client.server) about prompt \(promptID) for \(timeout.secondsText)\(node); it is still running there: `watch` to follow it again, `interrupt` to stop it, or `watch --timeout SECONDS` to wait longer"
-        ))
-    }
-    // Not queued, not running, not in history: it may have finished in the instant between the two asks.
-    if let entry = try await client.history(promptID: promptID) {
-      reconcile(promptID, with: entry)
-      return .finished
-    }
-    throw ComfyClientError(
-      .unknownPrompt,
-      "\(client.server) no longer knows prompt \(promptID) (not queued, not running, not in history); was the server restarted or its history cleared?"
-    )
+  func attach(_ promptID: String) -> (PromptTracker, AsyncStream<ConnectionEvent>)? {
+    guard let tracker = router.tracker(promptID) else { return nil }
+    return (tracker, subscribe())
   }
 }
 

@@ -78,7 +78,7 @@ final class EventSocket: Sendable {
           }
           if let pending {
             pending.resume(
-              throwing: failure ?? ComfyClientError(.cannotConnect, "the server closed the WebSocket at once")
+              throwing: failure ?? EventSocketError.closedAtOnce
             )
           } else {
             await onClose(failure)
@@ -127,4 +127,9 @@ final class EventSocket: Sendable {
   }
 
   static let logger = Logger(label: "comfysh.ws", factory: { _ in SwiftLogNoOpLogHandler() })
+}
+
+/// The socket ended before the server greeted it.
+enum EventSocketError: Error {
+  case closedAtOnce
 }

@@ -30,8 +30,8 @@ struct MultipartForm {
 
   /// Quotes and line breaks cannot appear inside a quoted header value.
   private func escape(_ text: String) -> String {
-    text.replacingOccurrences(of: "\"", with: "%22").replacingOccurrences(of: "\r", with: "%0D")
-      .replacingOccurrences(of: "\n", with: "%0A")
+    text.replacingAll("\"", with: "%22").replacingAll("\r", with: "%0D")
+      .replacingAll("\n", with: "%0A")
   }
 
   static func contentType(for filename: String) -> String {
@@ -41,21 +41,5 @@ struct MultipartForm {
     if lower.hasSuffix(".webp") { return "image/webp" }
     if lower.hasSuffix(".gif") { return "image/gif" }
     return "application/octet-stream"
-  }
-}
-
-extension String {
-  /// Replaces every occurrence of `target` (no Foundation).
-  func replacingOccurrences(of target: String, with replacement: String) -> String {
-    guard !target.isEmpty, contains(target) else { return self }
-    var result = ""
-    var rest = self[...]
-    while let range = rest.firstRange(of: target) {
-      result += rest[..<range.lowerBound]
-      result += replacement
-      rest = rest[range.upperBound...]
-    }
-    result += rest
-    return result
   }
 }

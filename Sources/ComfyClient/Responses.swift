@@ -69,9 +69,11 @@ public struct QueueSnapshot: Sendable, Equatable {
     self.pending = pending
   }
 
-  public init(json: JSONValue) throws(ComfyClientError) {
+  public init(json: JSONValue, server: ServerAddress) throws(ComfyClientError) {
     guard json.objectValue != nil else {
-      throw ComfyClientError(.badResponse, "GET /queue answered \(json.typeName), not an object")
+      throw .badResponse(
+        server: server, route: "GET /queue", problem: .wrongShape(expected: "an object", found: json.typeName)
+      )
     }
     running = (json["queue_running"]?.arrayValue ?? []).compactMap(QueueItem.init(tuple:))
     // The server keeps a heap; sort by number so the list reads in the order prompts will run.

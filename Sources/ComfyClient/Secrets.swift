@@ -58,7 +58,7 @@ public enum Secrets {
   public static func maskText(_ text: String, known: [String] = []) -> String {
     var result = text
     for key in known.sorted(by: { $0.count > $1.count }) where key.count >= 8 && result.contains(key) {
-      result = result.replacingOccurrences(of: key, with: mask(key))
+      result = result.replacingAll(key, with: mask(key))
     }
     guard result.contains("comfyui-") else { return result }
     var output = ""

@@ -12,8 +12,7 @@ public struct ServerAddress: Sendable, Hashable, CustomStringConvertible {
   public init(_ text: String) throws(ComfyClientError) {
     var rest = text.trimmingCharacters(in: " \t")
     guard !rest.isEmpty else {
-      throw ComfyClientError(
-        .invalidAddress, "the server address is empty; give a URL such as http://127.0.0.1:8188")
+      throw .invalidAddress(text: text, problem: .empty)
     }
     var scheme = "http"
     if let range = rest.firstRange(of: "://") {
@@ -24,8 +23,7 @@ public struct ServerAddress: Sendable, Hashable, CustomStringConvertible {
     case "http", "ws": scheme = "http"
     case "https", "wss": scheme = "https"
     default:
-      throw ComfyClientError(
-        .invalidAddress, "\(text) is not an http or https URL; give one such as http://127.0.0.1:8188")
+      throw .invalidAddress(text: text, problem: .unsupportedScheme)
     }
     var path = ""
     if let slash = rest.firstIndex(of: "/") {
@@ -38,28 +36,28 @@ public struct ServerAddress: Sendable, Hashable, CustomStringConvertible {
     var port: Int?
     if rest.hasPrefix("[") {
       guard let close = rest.firstIndex(of: "]") else {
-        throw ComfyClientError(.invalidAddress, "\(text): an IPv6 host needs a closing ]")
+        throw .invalidAddress(text: text, problem: .unclosedIPv6Bracket)
       }
       host = String(rest[...close])
       let after = rest[rest.index(after: close)...]
       if after.hasPrefix(":") {
         guard let p = Int(after.dropFirst()), (1...65535).contains(p) else {
-          throw ComfyClientError(.invalidAddress, "\(text) has an invalid port")
+          throw .invalidAddress(text: text, problem: .invalidPort)
         }
         port = p
       }
     } else if let colon = rest.lastIndex(of: ":") {
       host = String(rest[..<colon])
       guard let p = Int(rest[rest.index(after: colon)...]), (1...65535).contains(p) else {
-        throw ComfyClientError(.invalidAddress, "\(text) has an invalid port (1–65535)")
+        throw .invalidAddress(text: text, problem: .invalidPort)
       }
       port = p
     }
     if host.contains("@") {
-      throw ComfyClientError(.invalidAddress, "\(text): user names in server URLs are not supported")
+      throw .invalidAddress(text: text, problem: .userInfo)
     }
     guard !host.isEmpty, !host.contains(where: { $0 == " " || $0 == "/" }) else {
-      throw ComfyClientError(.invalidAddress, "\(text) has no host; give a URL such as http://127.0.0.1:8188")
+      throw .invalidAddress(text: text, problem: .noHost)
     }
     self.scheme = scheme
     self.host = host.lowercased()

@@ -15,14 +15,19 @@ public struct SimulatorFaults: Sendable, Equatable {
   public var refuseConnections: Bool
   /// Extra time a node takes, by class type (`"KSampler"`) or node id (`"3"`); interruptible.
   public var nodeDelays: [String: Duration]
+  /// Nodes, by class type or node id, that wait before running until they are taken out of this set
+  /// (`setFaults`); interruptible. Lets a test act while a prompt is certainly still running.
+  public var heldNodes: Set<String>
   /// Time between a WebSocket's upgrade and its registration under the client id (ComfyUI registers
   /// right after the upgrade; a busy server later). Messages for the client id meanwhile are dropped.
   public var registrationDelay: Duration?
 
   public init(
     routeDelays: [String: Duration] = [:], failOnce: Set<String> = [], dropWebSocketAfter: Int? = nil,
-    refuseConnections: Bool = false, nodeDelays: [String: Duration] = [:], registrationDelay: Duration? = nil
+    refuseConnections: Bool = false, nodeDelays: [String: Duration] = [:], heldNodes: Set<String> = [],
+    registrationDelay: Duration? = nil
   ) {
+    self.heldNodes = heldNodes
     self.routeDelays = routeDelays
     self.failOnce = failOnce
     self.dropWebSocketAfter = dropWebSocketAfter

@@ -1,3 +1,4 @@
+import ComfyClient
 import Workflow
 
 /// A command that failed, with a message that says what is wrong and what to do; nothing was changed.
@@ -13,6 +14,8 @@ public struct ShellError: Error, Sendable, Equatable, CustomStringConvertible {
     case let e as WorkflowError: ShellError(e.message)
     case let e as FileError: ShellError(e.description)
     case let e as JSONParseError: ShellError("invalid JSON: \(e)")
+    case let e as ComfyClientError: ShellError(e.shellMessage)
+    case let e as PromptRejection: ShellError(e.description)
     case is CancellationError: ShellError("cancelled")
     default: ShellError("\(error)")
     }

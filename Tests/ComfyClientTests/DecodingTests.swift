@@ -183,16 +183,18 @@ import Workflow
   @Test func queueSnapshotsAndKeysInThem() throws {
     guard Fixtures.available else { return }
     let exchanges = try #require(try Fixtures.json("exec/interrupt-and-queue.http.json").arrayValue)
-    let busy = try QueueSnapshot(json: exchanges[3]["response"]?["body"] ?? .null)
+    let busy = try QueueSnapshot(json: exchanges[3]["response"]?["body"] ?? .null, server: .comfyDefault)
     #expect(busy.running.map(\.promptID) == ["667dd52d-e420-4f95-9cb5-823c8c6d6099"])
     #expect(busy.pending.map(\.number?.text) == ["31", "32"])
     #expect(busy.running[0].clientID == "comfysh-queue-89103592" && busy.running[0].nodeCount == 4)
     #expect(busy.contains("731363a0-35d3-4987-8d97-6f6822b69791") && !busy.contains("nope"))
-    #expect(try QueueSnapshot(json: Fixtures.responseBody("exec/queue-idle.json")).running.isEmpty)
+    #expect(
+      try QueueSnapshot(json: Fixtures.responseBody("exec/queue-idle.json"), server: .comfyDefault).running
+        .isEmpty)
 
     let keyed = try #require(
       try Fixtures.json("misc/queue-shows-api-key-history-does-not.http.json").arrayValue)
-    let queue = try QueueSnapshot(json: keyed[1]["response"]?["body"] ?? .null)
+    let queue = try QueueSnapshot(json: keyed[1]["response"]?["body"] ?? .null, server: .comfyDefault)
     let extra = JSONValue.object(queue.running[0].extraData)
     #expect(extra.serialized().contains("comfyui-FAKEKEY"))
     let masked = Secrets.masked(extra).serialized()
@@ -214,8 +216,9 @@ import Workflow
 
     let dangling = try #require(
       PromptRejection(json: Fixtures.responseBody("validation/c-link-to-nonexistent-node.json")))
-    #expect(dangling.nodeErrors[0].lines[0].contains("KeyError '99'"))
-    #expect(dangling.nodeErrors[0].lines[0].contains("a link points to a node that does not exist"))
+    #expect(
+      dangling.nodeErrors[0].lines[0]
+        == "node 1 (ImageInvert) images: Exception when validating inner node ('99')")
 
     for file in Fixtures.files(endingWith: ".json")
     where file.hasPrefix("validation/") && !file.hasSuffix("index.json") {

@@ -46,11 +46,6 @@ extension Fixtures {
   static func events(_ log: String, socket: Int? = nil) throws -> [ServerEvent] {
     try frames(log).filter { socket == nil || $0.socket == socket }.compactMap { $0.event(log: log) }
   }
-
-  /// The `response.body` of a recorded HTTP exchange.
-  static func responseBody(_ file: String) throws -> JSONValue {
-    try json(file)["response"]?["body"] ?? .null
-  }
 }
 
 extension String {

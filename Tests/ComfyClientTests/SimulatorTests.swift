@@ -80,15 +80,20 @@ import Workflow
       _ = try await connection.run(Prompts.basic())
       Issue.record("a run against a closed port succeeded")
     } catch let error as ComfyClientError {
-      #expect(error.kind == .cannotConnect)
-      #expect(error.message.contains("cannot connect to http://127.0.0.1:\(port) (connection refused)"))
-      #expect(error.message.contains("is ComfyUI running there?"))
+      #expect(
+        error
+          == .cannotConnect(
+            server: try ServerAddress("http://127.0.0.1:\(port)"), reason: "connection refused"))
+      #expect(error.description == "cannot connect to http://127.0.0.1:\(port) (connection refused)")
     }
     do {
       _ = try await connection.client.queue()
       Issue.record("GET /queue against a closed port succeeded")
     } catch let error as ComfyClientError {
-      #expect(error.kind == .cannotConnect && error.message.contains("connection refused"))
+      guard case .cannotConnect(_, "connection refused") = error else {
+        Issue.record("GET /queue failed with \(error)")
+        return
+      }
     }
     #expect(Monotonic.now() - started < 5)
     await connection.close()
@@ -118,8 +123,10 @@ import Workflow
         _ = try await connection.run(Prompts.basic())
         Issue.record("the 500 fault did not fail the POST")
       } catch let error as ComfyClientError {
-        #expect(error.kind == .httpStatus(500))
-        #expect(error.message.contains("failed on POST /prompt (500"))
+        guard case .httpStatus(_, "POST /prompt", 500, _, _) = error else {
+          Issue.record("the 500 fault failed with \(error)")
+          return
+        }
       }
       // The fault is used up: the next POST works.
       let queued = try await connection.run(Prompts.basic())
@@ -203,10 +210,12 @@ import Workflow
         _ = try await connection.finish(queued.promptID, timeout: .milliseconds(600))
         Issue.record("the stalled prompt did not time out")
       } catch let error as ComfyClientError {
-        #expect(error.kind == .inactivity)
-        #expect(error.message.contains("no news from"))
-        #expect(error.message.contains("node 2 ImageInvert"))
-        #expect(error.message.contains("`interrupt`"))
+        guard case .inactivity(_, queued.promptID, .milliseconds(600), let node) = error else {
+          Issue.record("the stalled prompt failed with \(error)")
+          return
+        }
+        #expect(node == ComfyClientError.RunningNode(id: "2", classType: "ImageInvert"))
+        #expect(error.description.contains("(node 2 ImageInvert was running)"))
       }
       let elapsed = Monotonic.now() - started
       #expect(elapsed >= 0.6 && elapsed < 5)
@@ -307,7 +316,8 @@ import Workflow
         _ = try await client.view(OutputFile(filename: "missing.png"))
         Issue.record("a missing file was served")
       } catch let error as ComfyClientError {
-        #expect(error.kind == .httpStatus(404) && error.message.contains("output/missing.png"))
+        #expect(error == .fileNotFound(server: client.server, path: "output/missing.png"))
+        #expect(error.httpStatus == 404)
       }
     }
   }

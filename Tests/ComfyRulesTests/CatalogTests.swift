@@ -29,15 +29,18 @@ import Workflow
         }
       }
     }
-    // Both hidden syntaxes: v1 `"PROMPT"` and v3 `["UNIQUE_ID"]`.
+    // Both hidden syntaxes: v1 `"PROMPT"` (passed as an argument) and v3 `["API_KEY_COMFY_ORG"]`.
     #expect(
       catalog[className: "SaveImage"]?.hiddenInputs == [
-        HiddenInput(name: "prompt", kind: "PROMPT"),
-        HiddenInput(name: "extra_pnginfo", kind: "EXTRA_PNGINFO"),
+        HiddenInput(name: "prompt", kind: "PROMPT", isArgument: true),
+        HiddenInput(name: "extra_pnginfo", kind: "EXTRA_PNGINFO", isArgument: true),
       ])
     #expect(
       catalog[className: "GetImageSize"]?.hiddenInputs.first
-        == HiddenInput(name: "unique_id", kind: "UNIQUE_ID"))
+        == HiddenInput(name: "unique_id", kind: "UNIQUE_ID", isArgument: true))
+    #expect(
+      catalog[className: "FluxProUltraImageNode"]?.hiddenInputs.first { $0.name == "api_key_comfy_org" }
+        == HiddenInput(name: "api_key_comfy_org", kind: "API_KEY_COMFY_ORG", isArgument: false))
   }
 
   @Test func inputsFollowInputOrderRequiredThenOptional() throws {

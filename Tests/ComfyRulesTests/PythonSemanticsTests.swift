@@ -104,3 +104,34 @@ extension Result where Failure == PyException {
     return nil
   }
 }
+
+@Suite("Python text the simulator writes")
+struct PythonTextTests {
+  @Test("json.dumps text: separators, ASCII escapes, surrogate pairs, numbers kept")
+  func pythonJSON() throws {
+    let value: JSONValue = [
+      "a": [1, .number(JSONNumber(uncheckedText: "0.4000000000000001")), true, nil],
+      "é": "line\nbreak \"q\" \\ tab\t 😀 \u{7F}",
+    ]
+    #expect(
+      Py.jsonDumps(value)
+        == #"{"a": [1, 0.4000000000000001, true, null], "\u00e9": "line\nbreak \"q\" \\ tab\t \ud83d\ude00 \u007f"}"#
+    )
+    #expect(try JSONValue.parse(Py.jsonDumps(value)) == value)
+  }
+
+  @Test("Python str() of dicts and lists, as current_inputs shows them")
+  func pythonRepr() {
+    let value: JSONValue = [
+      "1": [
+        "inputs": ["w": 2, "s": "it's", "f": .number(JSONNumber(uncheckedText: "1e5"))], "x": nil, "b": false,
+      ]
+    ]
+    #expect(
+      Py.str(value)
+        == #"{'1': {'inputs': {'w': 2, 's': "it's", 'f': 100000.0}, 'x': None, 'b': False}}"#)
+    #expect(Py.str("plain") == "plain")
+    #expect(Py.reprString("a'b\"c") == #"'a\'b"c'"#)
+    #expect(Py.floatRepr(8) == "8.0")
+  }
+}

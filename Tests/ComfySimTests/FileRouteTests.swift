@@ -74,8 +74,8 @@ struct FileRouteTests {
     ]
     for (path, status) in cases {
       let answer = try await sim.get(
-        path.replacingOccurrences(of: " ", with: "%20").replacingOccurrences(of: "[", with: "%5B")
-          .replacingOccurrences(of: "]", with: "%5D"))
+        path.replacingAll(" ", with: "%20").replacingAll("[", with: "%5B")
+          .replacingAll("]", with: "%5D"))
       #expect(answer.status == status, "\(path)")
       if status != 200 { #expect(answer.body.isEmpty, "\(path)") }
     }
@@ -90,11 +90,5 @@ struct FileRouteTests {
           answer.status == Int(recorded["response"]?["status"]?.numberValue?.int64Value ?? 0), "\(file)")
       }
     }
-  }
-}
-
-extension String {
-  func replacingOccurrences(of target: String, with replacement: String) -> String {
-    split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
   }
 }

@@ -7,34 +7,6 @@ import Workflow
 
 @Suite("Building blocks")
 struct UnitTests {
-  @Test("json.dumps text: separators, ASCII escapes, surrogate pairs, numbers kept")
-  func pythonJSON() throws {
-    let value: JSONValue = [
-      "a": [1, .number(JSONNumber(uncheckedText: "0.4000000000000001")), true, nil],
-      "é": "line\nbreak \"q\" \\ tab\t 😀 \u{7F}",
-    ]
-    #expect(
-      PythonText.json(value)
-        == #"{"a": [1, 0.4000000000000001, true, null], "\u00e9": "line\nbreak \"q\" \\ tab\t \ud83d\ude00 \u007f"}"#
-    )
-    #expect(try JSONValue.parse(PythonText.json(value)) == value)
-  }
-
-  @Test("Python str() of dicts and lists, as current_inputs shows them")
-  func pythonRepr() {
-    let value: JSONValue = [
-      "1": [
-        "inputs": ["w": 2, "s": "it's", "f": .number(JSONNumber(uncheckedText: "1e5"))], "x": nil, "b": false,
-      ]
-    ]
-    #expect(
-      PythonText.str(value)
-        == #"{'1': {'inputs': {'w': 2, 's': "it's", 'f': 100000.0}, 'x': None, 'b': False}}"#)
-    #expect(PythonText.str("plain") == "plain")
-    #expect(PythonText.reprString("a'b\"c") == #"'a\'b"c'"#)
-    #expect(PythonText.floatRepr(8) == "8.0")
-  }
-
   @Test("PNG writer: valid chunks and CRCs, stored zlib blocks, text chunks, readable again")
   func pngWriter() throws {
     let rgb = (0..<(300 * 200 * 3)).map { UInt8($0 % 251) }

@@ -16,7 +16,7 @@ import Testing
     #expect(result.status == 0, "\(result.stderr)")
     #expect(result.stdout == "loaded \(source) · 3 nodes · API format\nsaved OUT.json · 3 nodes\n")
     let original = try String(contentsOfFile: source, encoding: .utf8)
-    let expected = original.replacingOccurrences(of: "\"seed\": 589991183902375,", with: "\"seed\": 42,")
+    let expected = original.replacingAll("\"seed\": 589991183902375,", with: "\"seed\": 42,")
     #expect(expected != original)
     #expect(try String(contentsOfFile: folder + "/OUT.json", encoding: .utf8) == expected)
   }

@@ -18,7 +18,7 @@ import Testing
     """
 
   @Test func theKeyIsOnlyInTheStoreAndTheRequest() async throws {
-    let key = "comfyui-leaktest" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+    let key = "comfyui-leaktest" + UUID().uuidString.replacingAll("-", with: "").lowercased()
     let folder = Binary.temporaryFolder()
     try Self.workflow.write(toFile: folder + "/flux.json", atomically: true, encoding: .utf8)
     let simulator = try ComfySimulator(SimulatorConfiguration(dataFolder: folder + "/sim"))
@@ -151,7 +151,7 @@ struct Tmux {
   }
 
   static func quote(_ text: String) -> String {
-    "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    "'" + text.replacingAll("'", with: "'\\''") + "'"
   }
 
   /// Runs a tmux command and returns what it printed.

@@ -11,7 +11,7 @@ import Testing
   func harness() async -> ShellHarness? {
     guard Fixtures.available else { return nil }
     let h = ShellHarness()
-    h.session.catalogPath = Fixtures.path("object_info.json")
+    h.session.catalog.path = Fixtures.path("object_info.json")
     await h.loadSeed()
     return h
   }
@@ -141,7 +141,7 @@ import Testing
     #expect(out.contains("UI format"))
     let expected = try Workflow(apiJSON: Fixtures.json("ui-to-api/basic.api.json"))
     #expect(h.session.workflow == expected)
-    #expect(h.session.document.uiWorkflow != nil)
+    #expect(h.session.document.current.uiWorkflow != nil)
     #expect(await h.fails("save").contains("basic.api.json"))
   }
 
@@ -157,7 +157,7 @@ import Testing
 
   @Test func completionUsesTheCatalog() async throws {
     guard let h = await harness() else { return }
-    _ = await h.session.catalog()
+    _ = await h.session.catalog.load()
     let context = h.session.completionContext()
     #expect(Completer.complete("add KSam", context: context).candidates.contains("KSampler"))
     #expect(Completer.complete("set 11.prompt_u", context: context).candidates == ["11.prompt_upsampling"])

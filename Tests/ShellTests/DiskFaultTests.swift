@@ -69,7 +69,7 @@ struct DiskFaultTests {
     #expect(message.contains("cannot write \(disk.path)/x.json: No space left on device"))
     #expect(try FileIO.read(disk.path + "/x.json") == old)
     #expect(disk.names == ["x.json"], "no temporary file is left")
-    #expect(h.session.isDirty)
+    #expect(h.session.document.isDirty)
     #expect(h.session.workflow["11"]?.input("prompt") == .value(.string(prompt)))
   }
 
@@ -144,7 +144,7 @@ struct DiskFaultTests {
     _ = await h.ok("save -f gone/x.json; set 11.seed 9")
     #expect(unlink(h.folder + "/gone/x.json") == 0 && rmdir(h.folder + "/gone") == 0)
     #expect(await h.fails("save").contains("No such file or directory"))
-    #expect(h.session.isDirty)
+    #expect(h.session.document.isDirty)
     #expect(h.session.workflow["11"]?.input("seed") == .value(9))
   }
 }

@@ -38,7 +38,7 @@ import Testing
       #expect(message.contains("failed on POST /prompt (\(status) "), "\(message)")
       #expect(message.contains("upstream trouble"))
       #expect(h.session.workflow == before)
-      #expect(h.session.isDirty)
+      #expect(h.session.document.isDirty)
       _ = await h.ok("record stop")
       // The recording has every finished command, and the failed run as a comment.
       let text = try #require(h.shell.read("r.comfy"))

@@ -153,7 +153,7 @@ import Glibc
       "catalog.json",
       #"{"Other": {"input": {"required": {}}, "output": [], "output_name": [], "name": "Other", "display_name": "Other", "category": "x", "output_node": true}}"#
     )
-    h.session.catalogPath = h.folder + "/catalog.json"
+    h.session.catalog.path = h.folder + "/catalog.json"
     _ = await h.ok("load evil.json")
     for command in ["nodes", "show 1", "validate", "get 1.a\\u001bb", "json 1"] {
       _ = await h.run(command)

@@ -67,12 +67,12 @@ final class ShellHarness {
   func fails(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) async -> String {
     output.clear()
     let before = session.workflow
-    let dirty = session.isDirty
+    let dirty = session.document.isDirty
     let succeeded = await interpreter.run(text: text)
     #expect(!succeeded, "\(text) should have failed", sourceLocation: sourceLocation)
     #expect(
       session.workflow == before, "a failed command changed the workflow", sourceLocation: sourceLocation)
-    #expect(session.isDirty == dirty, sourceLocation: sourceLocation)
+    #expect(session.document.isDirty == dirty, sourceLocation: sourceLocation)
     return output.stderr
   }
 

@@ -387,14 +387,21 @@ import Testing
 @MainActor
 @Suite(.serialized) struct ServerForeignPromptTests {
   @Test func watchAnotherClientsPromptByPolling() async throws {
-    // Long enough that the prompt is still running when `watch` asks, even on a busy machine.
-    let h = try await ServerHarness(faults: SimulatorFaults(nodeDelays: ["ImageInvert": .seconds(2)]))
+    // Held until `watch` follows it, so it is still running when `watch` first asks, however busy the machine.
+    let h = try await ServerHarness(faults: SimulatorFaults(heldNodes: ["ImageInvert"]))
     let workflow = try Workflow(
       apiJSON: try JSONValue.parse(ServerHarness.basic(color: Int.random(in: 0...9999), prefix: "other")))
     let queued = try await h.session.server.client.queuePrompt(body: [
       "client_id": "someone-else", "prompt": workflow.json, "extra_data": [:],
     ])
+    let release = Task { @MainActor in
+      while await h.session.server.existingConnection?.tracker(queued.promptID) == nil {
+        try? await Task.sleep(for: .milliseconds(20))
+      }
+      h.simulator.setFaults(SimulatorFaults())
+    }
     let out = await h.ok("watch \(queued.promptID)")
+    await release.value
     #expect(out.hasPrefix("prompt \(queued.promptID) was queued by another client"), "\(out)")
     #expect(out.contains("→ output/other_00001_.png"), "\(out)")
     #expect(out.contains("done in"))

@@ -14,14 +14,14 @@ import Testing
     _ = await h.ok(edit, sourceLocation: sourceLocation)
     let after = h.session.workflow
     #expect(after != before, "\(edit) changed nothing", sourceLocation: sourceLocation)
-    #expect(h.session.isDirty, sourceLocation: sourceLocation)
+    #expect(h.session.document.isDirty, sourceLocation: sourceLocation)
     _ = await h.ok("undo", sourceLocation: sourceLocation)
     #expect(h.session.workflow == before, "undo of \(edit)", sourceLocation: sourceLocation)
     #expect(Array(h.session.workflow.nodes.keys) == beforeOrder, sourceLocation: sourceLocation)
-    #expect(!h.session.isDirty, sourceLocation: sourceLocation)
+    #expect(!h.session.document.isDirty, sourceLocation: sourceLocation)
     _ = await h.ok("redo", sourceLocation: sourceLocation)
     #expect(h.session.workflow == after, "redo of \(edit)", sourceLocation: sourceLocation)
-    #expect(h.session.isDirty, sourceLocation: sourceLocation)
+    #expect(h.session.document.isDirty, sourceLocation: sourceLocation)
   }
 
   @Test func setUndoes() async { await roundTrip("set 11.seed 42") }
@@ -42,13 +42,13 @@ import Testing
     #expect(out == "new workflow · 0 nodes\n")
     #expect(h.output.stderr.contains("1 unsaved edit; `undo` brings it back"))
     #expect(h.session.workflow.isEmpty)
-    #expect(!h.session.isDirty)
+    #expect(!h.session.document.isDirty)
     #expect(await h.ok("undo") == "undid: new\n")
     #expect(h.session.workflow == edited)
-    #expect(h.session.document.name == "seed.json")
-    #expect(h.session.isDirty)
+    #expect(h.session.document.current.name == "seed.json")
+    #expect(h.session.document.isDirty)
     _ = await h.ok("undo")
-    #expect(!h.session.isDirty)
+    #expect(!h.session.document.isDirty)
     _ = await h.ok("undo")  // the load
     #expect(h.session.workflow.isEmpty)
     #expect(h.session.promptText == "comfy> ")
@@ -67,7 +67,7 @@ import Testing
       #expect(h.session.workflow["11"]?.input("seed") == .value(.int(i)))
     }
     #expect(await h.ok("undo") == "undid: set 11.seed 1\n")
-    #expect(!h.session.isDirty)
+    #expect(!h.session.document.isDirty)
   }
 
   @Test func aNewEditClearsRedo() async {
@@ -81,11 +81,11 @@ import Testing
     let h = ShellHarness()
     await h.loadSeed()
     _ = await h.ok("set 11.seed 1; save")
-    #expect(!h.session.isDirty)
+    #expect(!h.session.document.isDirty)
     _ = await h.ok("undo")
-    #expect(h.session.isDirty)
+    #expect(h.session.document.isDirty)
     _ = await h.ok("redo")
-    #expect(!h.session.isDirty)
+    #expect(!h.session.document.isDirty)
   }
 
   @Test func failedCommandsLeaveNoUndoEntry() async {
@@ -93,7 +93,7 @@ import Testing
     await h.loadSeed()
     _ = await h.fails("rm 11")
     _ = await h.fails("set 11.sede 1")
-    #expect(h.session.unsavedEditCount == 0)
+    #expect(h.session.document.unsavedEditCount == 0)
     #expect(await h.ok("undo") == "undid: load seed.json\n")
   }
 }

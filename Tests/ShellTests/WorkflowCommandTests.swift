@@ -12,7 +12,7 @@ import Testing
     await h.loadSeed()
     _ = await h.ok("save -f copy.json")
     #expect(h.read("copy.json") == ShellHarness.seedWorkflow)
-    #expect(!h.session.isDirty)
+    #expect(!h.session.document.isDirty)
   }
 
   @Test func loadReportsNodesAndFormat() async {
@@ -52,7 +52,7 @@ import Testing
     ])
     try FileIO.writeAtomically(h.folder + "/out.png", png)
     #expect(await h.ok("load out.png") == "loaded out.png · 1 node · PNG (with its UI workflow)\n")
-    #expect(h.session.document.uiWorkflow != nil)
+    #expect(h.session.document.current.uiWorkflow != nil)
     #expect(await h.fails("save").contains("save out.api.json"))
     _ = await h.ok("save out.api.json")
     #expect(h.read("out.api.json")?.contains("\"width\": 64") == true)
@@ -118,7 +118,7 @@ import Testing
     #expect(h.session.workflow["11"]?.input("aspect_ratio") == .value("16:9"))
     _ = await h.ok("set 11.prompt \"line\\nbreak \\u00e9\"")
     #expect(h.session.workflow["11"]?.input("prompt") == .value("line\nbreak é"))
-    #expect(h.session.isDirty)
+    #expect(h.session.document.isDirty)
     #expect(h.session.promptText == "comfy seed.json*> ")
   }
 
@@ -268,7 +268,7 @@ import Testing
     #expect(await h.fails("save taken.json").contains("save -f taken.json"))
     #expect(h.read("taken.json") == "{}")
     _ = await h.ok("save -f taken.json")
-    #expect(h.session.document.name == "taken.json")
+    #expect(h.session.document.current.name == "taken.json")
     _ = await h.ok("set 11.seed 1; save")
     #expect(h.read("taken.json")?.contains("\"seed\": 1,") == true)
     _ = await h.ok("new")

@@ -52,6 +52,11 @@ public struct FixtureSet: Sendable {
     try json(relative)["request"]?["body"] ?? .null
   }
 
+  /// The `response.body` of a recorded HTTP exchange.
+  public func responseBody(_ relative: String) throws -> JSONValue {
+    try json(relative)["response"]?["body"] ?? .null
+  }
+
   /// Server→client message kinds of a recorded WebSocket log, for one socket (all when nil):
   /// the text message's type, or `binary:N` for a binary frame of event type N.
   public func messageKinds(_ relative: String, socket: Int? = nil) throws -> [String] {
@@ -122,6 +127,9 @@ public enum Fixtures {
   public static func lines(_ relative: String) throws -> [JSONValue] { try comfyUI_0_3_64.lines(relative) }
   public static func requestBody(_ relative: String) throws -> JSONValue {
     try comfyUI_0_3_64.requestBody(relative)
+  }
+  public static func responseBody(_ relative: String) throws -> JSONValue {
+    try comfyUI_0_3_64.responseBody(relative)
   }
   public static func messageKinds(_ relative: String, socket: Int? = nil) throws -> [String] {
     try comfyUI_0_3_64.messageKinds(relative, socket: socket)

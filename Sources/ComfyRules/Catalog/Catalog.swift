@@ -133,7 +133,7 @@ enum CatalogParser {
     var hidden: [HiddenInput] = []
     for (hiddenName, spec) in input["hidden"]?.objectValue ?? [:] {
       let kind = spec.stringValue ?? spec.arrayValue?.first?.stringValue ?? spec.serialized()
-      hidden.append(HiddenInput(name: hiddenName, kind: kind))
+      hidden.append(HiddenInput(name: hiddenName, kind: kind, isArgument: spec.stringValue != nil))
     }
     let outputTypes = fields["output"]?.arrayValue ?? []
     let outputNames = fields["output_name"]?.arrayValue ?? []

@@ -68,9 +68,13 @@ public struct NodeClass: Sendable {
 public struct HiddenInput: Sendable, Equatable {
   public var name: String
   public var kind: String
-  public init(name: String, kind: String) {
+  /// Declared in the v1 form (`"prompt": "PROMPT"`): ComfyUI passes it as an ordinary argument, so it
+  /// shows in an execution error's `current_inputs`; v3 hidden inputs (`["UNIQUE_ID"]`) travel apart.
+  public var isArgument: Bool
+  public init(name: String, kind: String, isArgument: Bool = false) {
     self.name = name
     self.kind = kind
+    self.isArgument = isArgument
   }
 }
 

@@ -11,7 +11,7 @@ struct PyException: Error, Sendable, Equatable {
 /// Just enough of Python's semantics to reproduce the server's conversions and messages exactly:
 /// `int()`, `float()`, `bool()`, `str()`, `repr()`, `==`, `<`, and what `json.dumps` writes back.
 /// Values are JSON as `json.loads` reads it: integer text is an `int` of any size, other numbers `float`.
-enum Py {
+package enum Py {
   // MARK: Types and text
 
   /// `type(v).__name__`.
@@ -33,13 +33,13 @@ enum Py {
   }
 
   /// `str(v)`.
-  static func str(_ value: JSONValue) -> String {
+  package static func str(_ value: JSONValue) -> String {
     if case .string(let s) = value { return s }
     return repr(value)
   }
 
   /// `repr(v)`.
-  static func repr(_ value: JSONValue) -> String {
+  package static func repr(_ value: JSONValue) -> String {
     var out = ""
     appendRepr(value, to: &out)
     return out
@@ -153,7 +153,7 @@ enum Py {
 
   /// `repr(float)`: the shortest text that reads back, fixed notation for 1e-4 ≤ |x| < 1e16, else
   /// scientific with at least two exponent digits (`1e-05`, `1.5e+16`), `inf`, `nan`.
-  static func floatRepr(_ x: Double) -> String {
+  package static func floatRepr(_ x: Double) -> String {
     if x.isNaN { return "nan" }
     if x.isInfinite { return x < 0 ? "-inf" : "inf" }
     if x == 0 { return x.sign == .minus ? "-0.0" : "0.0" }
@@ -196,7 +196,7 @@ enum Py {
   }
 
   /// `repr(str)`: single quotes unless the text has `'` and no `"`; non-printable characters escaped.
-  static func reprString(_ s: String) -> String {
+  package static func reprString(_ s: String) -> String {
     let quote: Character = s.contains("'") && !s.contains("\"") ? "\"" : "'"
     var out = String(quote)
     for scalar in s.unicodeScalars {

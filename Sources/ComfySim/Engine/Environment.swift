@@ -91,7 +91,7 @@ final class SimEnvironment: Sendable {
   let ownsFolder: Bool
   /// nil: the built-in catalog (LoadImage's choices follow input/); else the `--catalog` document.
   let customObjectInfo: JSONObject?
-  let catalog: SimCatalog
+  let catalog: Catalog
   let validator: any PromptValidating
   let hub: Hub
   let queue: PromptQueue
@@ -107,12 +107,11 @@ final class SimEnvironment: Sendable {
           "the catalog is \(document.typeName), not an /object_info object of node classes")
       }
       customObjectInfo = object
-      catalog = SimCatalog(objectInfo: object)
     } else {
       customObjectInfo = nil
-      catalog = SimCatalog(objectInfo: BuiltinCatalog.objectInfo(inputFiles: []))
     }
-    validator = try makeValidator(objectInfo: customObjectInfo ?? BuiltinCatalog.objectInfo(inputFiles: []))
+    catalog = try Catalog(objectInfo: .object(customObjectInfo ?? BuiltinCatalog.objectInfo(inputFiles: [])))
+    validator = SharedPromptValidator(catalog: catalog)
     if let folder = configuration.dataFolder {
       folders = try SimFolders(root: folder)
       ownsFolder = false
@@ -142,7 +141,8 @@ final class SimEnvironment: Sendable {
   /// Whether the simulator "has" a model file: its own list, or the catalog's choices for it.
   func modelExists(folder: String, name: String, catalogClass: String, input: String) -> Bool {
     if BuiltinCatalog.models[folder]?.contains(name) ?? false { return true }
-    return catalog[catalogClass]?.input(input)?.options.contains(.string(name)) ?? false
+    return catalog[className: catalogClass]?.input(named: input)?.combo?.options.contains(.string(name))
+      ?? false
   }
 
   func recordKey(_ key: String) { keys.withLock { $0.append(key) } }

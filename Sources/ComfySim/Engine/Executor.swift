@@ -142,10 +142,12 @@ final class PromptRun {
     var list = ExecutionList(
       prompt: nodes,
       isOutput: { [environment, nodes] id in
-        nodes[id]?["class_type"]?.stringValue.flatMap { environment.catalog[$0]?.isOutputNode } ?? false
+        nodes[id]?["class_type"]?.stringValue.flatMap { environment.catalog[className: $0]?.isOutputNode }
+          ?? false
       },
       isAsync: { [environment, nodes] id in
-        nodes[id]?["class_type"]?.stringValue.flatMap { environment.catalog[$0]?.isAPINode } ?? false
+        nodes[id]?["class_type"]?.stringValue.flatMap { environment.catalog[className: $0]?.isAPINode }
+          ?? false
       },
       isCached: { [signatures, cache = memory.cache] id in signatures[id].map { cache[$0] != nil } ?? false })
     for output in item.outputs { list.addNode(output) }
@@ -277,7 +279,7 @@ final class PromptRun {
       entry.value = PromptRun.floatZero
       entry.max = PromptRun.floatOne
     }
-    let nodeClass = environment.catalog[classType]
+    let nodeClass = environment.catalog[className: classType]
     let (arguments, shown) = gatherInputs(id, nodeClass: nodeClass, memory: memory)
     if let clientID {
       hub.setLastNode(id)
@@ -289,6 +291,9 @@ final class PromptRun {
     let result: NodeResult
     do {
       try checkInterrupt()
+      while !environment.faults.heldNodes.isDisjoint(with: [classType, id]) {
+        try await pause(.milliseconds(20))
+      }
       if let delay = environment.faults.nodeDelays[classType] ?? environment.faults.nodeDelays[id] {
         try await pause(delay)
       }
@@ -331,14 +336,14 @@ final class PromptRun {
   /// The node's arguments by name (links resolved from the cache), and what `current_inputs`
   /// would show: each value as a one-element list, v1 hidden inputs included.
   private func gatherInputs(
-    _ id: String, nodeClass: SimNodeClass?, memory: ExecutionMemory
+    _ id: String, nodeClass: NodeClass?, memory: ExecutionMemory
   )
     -> ([String: SimValue], JSONObject)
   {
     var arguments: [String: SimValue] = [:]
     var shown = JSONObject()
     for (name, raw) in nodes[id]?["inputs"]?.objectValue ?? [:] {
-      guard let nodeClass, nodeClass.input(name) != nil else { continue }
+      guard let nodeClass, nodeClass.input(named: name) != nil else { continue }
       if case .link(let source, let slot) = InputValue(stored: raw) {
         guard let signature = signatures[source], let outputs = memory.cache[signature]?.outputs,
           slot < outputs.count
@@ -353,9 +358,10 @@ final class PromptRun {
         shown[name] = [SimValue.json(raw).formatted]
       }
     }
-    for (name, kind) in nodeClass?.hiddenV1 ?? [] {
+    for hidden in nodeClass?.hiddenInputs ?? [] where hidden.isArgument {
+      let name = hidden.name
       let value: JSONValue
-      switch kind {
+      switch hidden.kind {
       case "PROMPT": value = item.prompt
       case "EXTRA_PNGINFO": value = item.extraData["extra_pnginfo"] ?? .null
       case "UNIQUE_ID": value = .string(id)
@@ -403,7 +409,7 @@ final class PromptRun {
         "node_id": .string(node), "prompt_id": .string(promptID), "display_node_id": .string(node),
         "parent_node_id": nil, "real_node_id": .string(node), "image_type": "image/png",
       ]
-      let json = Array(PythonText.json(metadata).utf8)
+      let json = Array(Py.jsonDumps(metadata).utf8)
       var frame: [UInt8] = []
       BigEndian.appendUInt32(&frame, 4)
       BigEndian.appendUInt32(&frame, UInt32(json.count))
@@ -449,11 +455,11 @@ final class PromptRun {
       else { return nil }
       visiting.insert(id)
       defer { visiting.remove(id) }
-      let nodeClass = environment.catalog[classType]
+      let nodeClass = environment.catalog[className: classType]
       var hasher = Hasher()
       hasher.combine(classType)
       hasher.combine(changeToken(id, classType: classType, node: node, memory: &memory))
-      if nodeClass?.hiddenKinds.contains("UNIQUE_ID") ?? false { hasher.combine(id) }
+      if nodeClass?.hiddenInputs.contains(where: { $0.kind == "UNIQUE_ID" }) ?? false { hasher.combine(id) }
       let inputs = node["inputs"]?.objectValue ?? [:]
       for key in inputs.keys.sorted() {
         guard let raw = inputs[key] else { continue }
@@ -466,7 +472,7 @@ final class PromptRun {
           hasher.combine(upstream)
           hasher.combine(slot)
         } else {
-          hasher.combine(PythonText.json(raw))
+          hasher.combine(Py.jsonDumps(raw))
         }
       }
       let value = hasher.finalize()

@@ -1,3 +1,4 @@
+import ComfyRules
 import Synchronization
 import Workflow
 
@@ -98,9 +99,9 @@ final class Hub: Sendable {
 
   static func message(_ type: String, _ data: JSONValue) -> String {
     var out = "{\"type\": "
-    PythonText.appendJSONString(type, to: &out)
+    Py.appendJSONString(type, to: &out)
     out += ", \"data\": "
-    PythonText.appendJSON(data, to: &out)
+    Py.appendJSON(data, to: &out)
     out += "}"
     return out
   }

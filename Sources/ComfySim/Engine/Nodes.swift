@@ -21,7 +21,7 @@ struct NodeResult {
 struct NodeCall {
   let id: String
   let classType: String
-  let nodeClass: SimNodeClass?
+  let nodeClass: NodeClass?
   let arguments: [String: SimValue]
   let run: PromptRun
   var memory: ExecutionMemory
@@ -193,7 +193,7 @@ struct NodeCall {
 
   private func string(_ name: String) -> String? {
     guard case .json(let value)? = arguments[name] else { return nil }
-    return value.stringValue ?? PythonText.str(value)
+    return value.stringValue ?? Py.str(value)
   }
 
   private func images(_ name: String) -> [SimImage] { arguments[name]?.imageBatch ?? [] }
@@ -236,12 +236,12 @@ struct NodeCall {
     } catch {
       throw .exception(
         type: "FileNotFoundError",
-        message: "[Errno 2] No such file or directory: \(PythonText.reprString(path))")
+        message: "[Errno 2] No such file or directory: \(Py.reprString(path))")
     }
     guard let size = ImageFiles.dimensions(of: bytes) else {
       throw .exception(
         type: "PIL.UnidentifiedImageError",
-        message: "cannot identify image file \(PythonText.reprString(path))")
+        message: "cannot identify image file \(Py.reprString(path))")
     }
     var hasher = Hasher()
     hasher.combine(bytes)
@@ -301,10 +301,10 @@ struct NodeCall {
     var text: [(key: String, value: String)] = []
     if metadata {
       if case .json(let prompt)? = arguments["prompt"], !prompt.isNull {
-        text.append(("prompt", PythonText.json(prompt)))
+        text.append(("prompt", Py.jsonDumps(prompt)))
       }
       if case .json(.object(let extra))? = arguments["extra_pnginfo"] {
-        for (key, value) in extra { text.append((key, PythonText.json(value))) }
+        for (key, value) in extra { text.append((key, Py.jsonDumps(value))) }
       }
     }
     var results: [JSONValue] = []
@@ -382,7 +382,7 @@ struct NodeCall {
     hasher.combine(id)
     let seed = UInt64(bitPattern: Int64(hasher.finalize()))
     let inputImages = arguments.values.compactMap(\.imageBatch).first
-    let outputs = nodeClass.outputTypes.map { type -> SimValue in
+    let outputs = nodeClass.outputs.map(\.type).map { type -> SimValue in
       switch type {
       case "IMAGE": return .images(inputImages ?? [SimImage(width: 512, height: 512, pixels: .pattern(seed))])
       case "MASK": return .mask(width: 512, height: 512, batch: 1)
@@ -408,21 +408,5 @@ struct NodeCall {
     let ui = try saveImages(
       images, prefix: string("filename_prefix") ?? "ComfyUI", type: "output", metadata: true)
     return NodeResult(outputs: outputs, ui: ["images": .array(ui)])
-  }
-}
-
-extension String {
-  /// Every occurrence of `target` replaced (no Foundation in this module).
-  func replacingAll(_ target: String, with replacement: String) -> String {
-    guard !target.isEmpty, contains(target) else { return self }
-    var out = ""
-    var rest = self[...]
-    while let range = rest.firstRange(of: target) {
-      out += rest[..<range.lowerBound]
-      out += replacement
-      rest = rest[range.upperBound...]
-    }
-    out += rest
-    return out
   }
 }

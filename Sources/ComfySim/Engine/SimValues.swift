@@ -1,3 +1,4 @@
+import ComfyRules
 import Media
 import Workflow
 
@@ -121,7 +122,7 @@ enum SimValue: Sendable, Equatable {
     case .json(let value):
       switch value {
       case .null, .bool, .number, .string: return value
-      default: return .string(PythonText.str(value))
+      default: return .string(Py.str(value))
       }
     case .images(let images):
       let first = images.first
@@ -135,7 +136,7 @@ enum SimValue: Sendable, Equatable {
     case .vae(let name): return .string("<VAE (simulated) \(name)>")
     case .upscaleModel(let name, _): return .string("<ImageModelDescriptor (simulated) \(name)>")
     case .conditioning(let text):
-      return .string("[[tensor(<simulated conditioning of \(PythonText.reprString(text))>)]]")
+      return .string("[[tensor(<simulated conditioning of \(Py.reprString(text))>)]]")
     case .opaque(let type): return .string("<\(type) (simulated)>")
     }
   }

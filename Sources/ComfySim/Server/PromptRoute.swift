@@ -59,14 +59,14 @@ struct PromptRoute {
       case .bool(let b)?: value = b ? 1 : 0
       default: value = 0
       }
-      number = .number(JSONNumber(uncheckedText: PythonText.floatRepr(value)))
+      number = .number(JSONNumber(uncheckedText: Py.floatRepr(value)))
       sortKey = value
     }
     let promptID: String
     switch object["prompt_id"] {
     case nil: promptID = makeUUID()
     case .string(let s)?: promptID = s
-    case let other?: promptID = PythonText.str(other)
+    case let other?: promptID = Py.str(other)
     }
     environment.queue.put(
       QueueItem(

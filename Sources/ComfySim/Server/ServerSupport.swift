@@ -1,3 +1,4 @@
+import ComfyRules
 import HTTPTypes
 import Hummingbird
 import HummingbirdCore
@@ -32,7 +33,7 @@ struct SimRequestContext: RequestContext, WebSocketRequestContext {
 enum Reply {
   static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
     var buffer = ByteBuffer()
-    buffer.writeString(PythonText.json(value))
+    buffer.writeString(Py.jsonDumps(value))
     return Response(
       status: status, headers: [.contentType: "application/json; charset=utf-8"],
       body: .init(byteBuffer: buffer))

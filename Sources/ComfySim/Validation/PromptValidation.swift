@@ -50,11 +50,6 @@ struct SharedPromptValidator: PromptValidating {
   }
 }
 
-/// The validator the simulator uses for `POST /prompt`, over the catalog it serves.
-func makeValidator(objectInfo: JSONObject) throws -> any PromptValidating {
-  SharedPromptValidator(catalog: try Catalog(objectInfo: .object(objectInfo)))
-}
-
 extension String {
   /// Leading and trailing white space removed (no Foundation in this module).
   func trimmingCharacters() -> String {

@@ -64,14 +64,14 @@ struct InteractiveLoop {
     // Read the catalog while the user types, so Tab knows classes, inputs and choices.
     let warmUp = Task { @MainActor in
       defer { catalogWarmUp.leave() }
-      _ = await session.catalog()
+      _ = await session.catalog.load()
       session.onChange?()
     }
     defer { warmUp.cancel() }
     while !session.quitRequested {
       guard let text = await readStatement(editor) else {
         // Ctrl-D on an empty line.
-        if session.isDirty,
+        if session.document.isDirty,
           !(await Self.ask("quit without saving \(Self.unsavedDescription(session))? [y/N] ", editor))
         {
           continue
@@ -138,7 +138,7 @@ struct InteractiveLoop {
   }
 
   static func unsavedDescription(_ session: Session) -> String {
-    "\(Render.plural(session.unsavedEditCount, "unsaved edit")) to \(session.document.name)"
+    "\(Render.plural(session.document.unsavedEditCount, "unsaved edit")) to \(session.document.current.name)"
   }
 
   /// A yes/no question at the prompt; anything but y/yes (or Ctrl-D) is no.
@@ -157,7 +157,7 @@ extension Session {
     context.baseFolder = baseFolder
     context.names["keys"] = keyRing.listings().map(\.name)
     context.names["servers"] = ((try? SavedServers.load()) ?? [:]).keys.map { $0 }
-    if let catalog = currentCatalog {
+    if let catalog = catalog.current {
       context.classNames = catalog.classes.map(\.name)
       context.classInputs = { catalog[className: $0]?.inputs.map(\.name) }
       context.classOutputs = { catalog.outputNames(of: $0) }

@@ -17,7 +17,7 @@ public enum ShellRunner {
     if options.insecureKey { session.keyRing.allowsInsecureTransport = true }
     let interpreter = Interpreter(session: session)
     interpreter.keepGoing = options.keepGoing
-    session.catalogPath = options.catalogPath
+    session.catalog.path = options.catalogPath
     do {
       try session.server.configure(server: options.server, simulatorURL: options.simulatorURL)
     } catch {

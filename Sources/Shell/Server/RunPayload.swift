@@ -8,7 +8,7 @@ extension Session {
     var body: JSONObject = ["client_id": .string(server.clientID), "prompt": prompt.json]
     var extra: JSONObject = [:]
     if let key = try apiKeyForRun() { extra["api_key_comfy_org"] = .string(key.key) }
-    if let ui = document.uiWorkflow { extra["extra_pnginfo"] = ["workflow": ui] }
+    if let ui = document.current.uiWorkflow { extra["extra_pnginfo"] = ["workflow": ui] }
     body["extra_data"] = .object(extra)
     if front { body["front"] = true }
     return body

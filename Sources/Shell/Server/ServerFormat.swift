@@ -75,23 +75,29 @@ enum ServerFormat {
 }
 
 extension NodeErrorReport.Item {
-  /// The explanation with `NODE` in hints replaced by the node's id.
+  /// The server's message with the details it left out, and the command that fixes the common types.
   func explanation(nodeID: String) -> String {
-    explanation.replacingOccurrences(of: "NODE.", with: "\(NodeRef.id(nodeID)).")
-  }
-}
-
-extension String {
-  func replacingOccurrences(of target: String, with replacement: String) -> String {
-    guard !target.isEmpty, contains(target) else { return self }
-    var result = ""
-    var rest = self[...]
-    while let range = rest.firstRange(of: target) {
-      result += rest[..<range.lowerBound]
-      result += replacement
-      rest = rest[range.upperBound...]
+    let node = NodeRef.id(nodeID)
+    var text = message.isEmpty ? type : message
+    switch type {
+    case "required_input_missing":
+      text +=
+        inputName.map { " (set it: set \(node).\($0) VALUE, or link it: link \(node).\($0) NODE:SLOT)" } ?? ""
+    case "value_not_in_list", "custom_validation_failed", "invalid_input_type", "bad_linked_input",
+      "return_type_mismatch":
+      if !details.isEmpty && !text.contains(details) { text += " — \(details)" }
+    case "exception_during_inner_validation", "exception_during_validation":
+      if let exception = extraInfo["exception_type"]?.stringValue {
+        let what = extraInfo["exception_message"]?.stringValue ?? details
+        text += " (\(exception) \(what))"
+        if exception == "KeyError" { text += "; a link points to a node that does not exist" }
+        if exception == "IndexError" { text += "; a link uses an output slot the node does not have" }
+      } else if !details.isEmpty {
+        text += " (\(details))"
+      }
+    default:
+      if !details.isEmpty && !text.contains(details) && details != inputName { text += " (\(details))" }
     }
-    result += rest
-    return result
+    return text
   }
 }

@@ -34,7 +34,9 @@ public final class ServerSession {
 
   public static let defaultURL = "http://127.0.0.1:8188"
 
-  private unowned let session: Session
+  private let console: Console
+  /// The catalog is read again from a server chosen instead of the current one.
+  private let catalog: SessionCatalog
   /// The `client_id` of every POST and the socket's `clientId`; one per session.
   public let clientID = makeClientID()
   public private(set) var address: ServerAddress
@@ -70,18 +72,14 @@ public final class ServerSession {
   /// Number ranges of inputs (min … max from /object_info), per server, class and input.
   private var ranges: [String: ClosedRange<Int128>] = [:]
 
-  init(session: Session) {
-    self.session = session
-    finishNotices = session.isInteractive
+  init(console: Console, catalog: SessionCatalog, finishNotices: Bool) {
+    self.console = console
+    self.catalog = catalog
+    self.finishNotices = finishNotices
     address = .comfyDefault
     if let text = ShellPaths.environment("COMFYSH_SERVER"), let chosen = try? ServerAddress(text) {
       address = chosen
       origin = .environment
-    }
-    // The node catalog comes from the current server (unless --catalog FILE), read when first needed.
-    session.catalogFetcher = { [weak self] refresh in
-      guard let self else { throw ShellError("the session has ended") }
-      return try await self.fetchCatalog(refresh: refresh)
     }
   }
 
@@ -97,7 +95,7 @@ public final class ServerSession {
   /// server's is half a megabyte); `refresh` reads it again. Simulators are not cached: their catalog
   /// can change with `--catalog` while the version stays the same.
   func fetchCatalog(refresh: Bool) async throws -> (Catalog, source: String) {
-    let stats = try await session.request { try await self.probe() }
+    let stats = try await probe()
     let simulator = ServerCommand.isSimulator(stats)
     let version = stats.comfyUIVersion ?? "unknown"
     let key = address.description.map { $0.isLetter || $0.isNumber ? $0 : "_" }
@@ -107,7 +105,7 @@ public final class ServerSession {
     {
       return (catalog, "server \(address) (cached)")
     }
-    let info = try await session.request { try await self.client.objectInfo() }
+    let info = try await client.objectInfo()
     let catalog: Catalog
     do {
       catalog = try Catalog(objectInfo: info, comfyUIVersion: version)
@@ -124,7 +122,7 @@ public final class ServerSession {
   /// Applies the command line: `--sim` wins, then `--server`, then `$COMFYSH_SERVER` (read at start).
   public func configure(server: String?, simulatorURL: String?) throws {
     if let text = ShellPaths.environment("COMFYSH_SERVER"), (try? ServerAddress(text)) == nil {
-      session.console.warning(
+      console.warning(
         "$COMFYSH_SERVER is not a server URL (\(text)); using \(address). Set it like http://127.0.0.1:8188")
     }
     if let simulatorURL {
@@ -171,7 +169,7 @@ public final class ServerSession {
     if new != address {
       await closeConnection()
       // Another server may have other nodes: read its catalog when next needed.
-      if session.catalogPath == nil { session.resetCatalog() }
+      if catalog.path == nil { catalog.reset() }
     }
     address = new
     self.name = name
@@ -324,7 +322,7 @@ public final class ServerSession {
       notice(id: id, outcome: outcome, tracker: tracker)
     case .connectionLost(let reason):
       guard finishNotices, watched.isEmpty else { return }
-      session.console.notice("lost the connection to \(address) (\(session.masked(reason)))")
+      console.notice("lost the connection to \(address) (\(reason))")
     default:
       break
     }
@@ -332,8 +330,8 @@ public final class ServerSession {
 
   private func notice(id: String, outcome: PromptOutcome, tracker: PromptTracker) {
     let files = tracker.outputs.count
-    if session.console.jsonMode {
-      session.console.emit([
+    if console.jsonMode {
+      console.emit([
         "type": "notice", "event": "finished", "prompt_id": .string(id), "status": .string(outcome.word),
         "seconds": tracker.totalSeconds.map(JSONValue.double) ?? .null, "outputs": .int(files),
       ])
@@ -350,6 +348,6 @@ public final class ServerSession {
     if let seconds = tracker.totalSeconds { line += " in " + ServerFormat.seconds(seconds) }
     if files > 0 { line += " · " + Render.plural(files, "output") + ": `outputs`" }
     if case .failed = outcome { line += " · `watch \(id)` shows the error" }
-    session.console.notice(line)
+    console.notice(line)
   }
 }

@@ -11,7 +11,7 @@ extension Session {
   /// Whether an input file exists is left to the server: the catalog's file list is a snapshot and
   /// files uploaded since (by this or another client) would be refused wrongly. Such doubts are warnings.
   func validateBeforeRun() async throws {
-    guard let catalog = await catalog() else { return }
+    guard let catalog = await catalog.load() else { return }
     let prompt = workflow.json
     let result = validate(
       prompt: prompt, catalog: catalog, hooks: ValidationHooks(inputFileExists: { _ in true }))
@@ -32,7 +32,7 @@ extension Session {
           "\(id): \(error.details) (not in the server's list when the catalog was read; the server decides)")
       }
     }
-    let paid = workflow.nodes.values.filter { isPaid($0) }
+    let paid = workflow.nodes.values.filter { self.catalog.isPaid($0) }
     if !paid.isEmpty, try apiKeyForRun() == nil {
       let list = paid.map { "\(NodeRef.id($0.id)) (\($0.classType ?? "?"))" }.joined(separator: ", ")
       throw ShellError(
@@ -44,7 +44,7 @@ extension Session {
   /// A file an input names is known when the catalog lists it or this session uploaded it.
   var inputFileKnown: @Sendable (String) -> Bool {
     let listed = Set(
-      (currentCatalog?.classes ?? []).flatMap {
+      (catalog.current?.classes ?? []).flatMap {
         $0.inputs.filter(\.isUpload).flatMap { $0.combo?.names ?? [] }
       })
     let uploaded = server.uploadedNames

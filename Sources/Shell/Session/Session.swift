@@ -1,19 +1,25 @@
 import ComfyRules
 import Workflow
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// The state of one comfysh session: the document and its undo history, variables, and output.
-/// Commands run one at a time on the main actor, so they see and change it without locks.
+/// One comfysh session: the parts commands work with, each owned here and reached by name
+/// (`session.document`, `session.catalog`, `session.server`, `session.keyRing`, `session.console`),
+/// plus what the language needs (variables, the script's folder). Commands run one at a time on
+/// the main actor, so they see and change it without locks.
 @MainActor
 public final class Session {
   public let console: Console
-  public private(set) var document: Document = .untitled
-  private var undoStack: [UndoEntry] = []
-  private var redoStack: [UndoEntry] = []
-  private var nextEntryID = 1
+  /// The workflow being edited and its undo history.
+  public let document = DocumentHistory()
+  /// The node catalog: where it comes from, and lookups in it.
+  public let catalog: SessionCatalog
+  /// The server, its live connection, the prompts run and the seed policies.
+  public let server: ServerSession
+  /// Named API keys and which one is in use (Keys/). Its secrets are masked in all console output.
+  public var keyRing: KeyRing {
+    didSet {
+      if keyRing.secrets != oldValue.secrets { console.masking = KeyMasking(secrets: keyRing.secrets) }
+    }
+  }
 
   /// `let` variables and loop variables, for `$NAME`.
   public var variables: [String: String] = [:]
@@ -24,34 +30,18 @@ public final class Session {
   /// Set by `quit`; the runner stops after the current command.
   public var quitRequested = false
   /// The text of the command being run, as typed (undo labels, messages).
-  public internal(set) var currentSource = ""
+  public internal(set) var currentSource = "" {
+    didSet { document.defaultLabel = currentSource }
+  }
 
   /// Told after every command so Tab completion sees the current workflow.
   var onChange: (() -> Void)?
   /// Asks the person at the terminal whether to quit with unsaved edits; nil when nobody can be asked.
   public var confirmQuit: (() async -> Bool)?
-  /// Converts UI-format files on `load`; set once the node catalog is read.
-  public var uiConverter: WorkflowFile.UIConverter?
-  /// `--catalog FILE`: the node catalog comes from this /object_info file instead of the server.
-  public var catalogPath: String?
-  /// Fetches the server's catalog (from the cache unless `refresh`); set by the server layer.
-  public var catalogFetcher: ((_ refresh: Bool) async throws -> (Catalog, source: String))?
-  var catalogState: CatalogState = .unknown
-  var catalogNoteShown = false
-  var catalogRefreshRequested = false
-  var catalogLoading: Task<Catalog?, Never>?
   /// The active recording (`record FILE`, `--record FILE`).
   public var recorder: Recorder?
   /// The interpreter running this session's commands (for `source`).
   public weak var interpreter: Interpreter?
-  /// Named API keys and which one is in use (Keys/). Its secrets are masked in all console output.
-  public var keyRing: KeyRing {
-    didSet {
-      if keyRing.secrets != oldValue.secrets { console.masking = KeyMasking(secrets: keyRing.secrets) }
-    }
-  }
-  /// The server, its live connection, the prompts run and the seed policies (`Server/ServerSession`).
-  public private(set) lazy var server = ServerSession(session: self)
 
   /// `keyRing` nil: the process environment and `$XDG_CONFIG_HOME/comfysh/keys.json`.
   public init(console: Console, isInteractive: Bool = false, keyRing: KeyRing? = nil) {
@@ -59,97 +49,26 @@ public final class Session {
     self.isInteractive = isInteractive
     self.keyRing = keyRing ?? .forProcess()
     console.masking = KeyMasking(secrets: self.keyRing.secrets)
+    let catalog = SessionCatalog(warn: { [console] in console.warning($0) })
+    let server = ServerSession(console: console, catalog: catalog, finishNotices: isInteractive)
+    // The node catalog comes from the current server (unless --catalog FILE), read when first needed.
+    catalog.fetcher = { [weak server] refresh in
+      guard let server else { throw ShellError("the session has ended") }
+      return try await server.fetchCatalog(refresh: refresh)
+    }
+    self.catalog = catalog
+    self.server = server
   }
 
+  /// The workflow being edited (`document.workflow`).
   public var workflow: Workflow { document.workflow }
 
-  /// True when the workflow differs from the file it was loaded from or saved to.
-  public var isDirty: Bool { (undoStack.last?.id ?? 0) != document.savedMarker }
+  /// The editing checks over the workflow as it is now and the catalog as far as it has been read.
+  var checks: EditChecks { EditChecks(workflow: workflow, catalog: catalog.current) }
 
-  /// How many edits were made since the last load or save.
-  public var unsavedEditCount: Int {
-    guard isDirty else { return 0 }
-    let index = undoStack.lastIndex { $0.id == document.savedMarker }
-    return undoStack.count - (index.map { $0 + 1 } ?? 0)
-  }
-
-  // MARK: - Editing
-
-  /// Runs an edit; if `body` throws, nothing changes. Returns the journal (empty when nothing changed).
-  @discardableResult
-  public func edit(
-    _ label: String? = nil, _ body: (inout WorkflowEditor) throws -> Void
-  ) throws -> WorkflowEdit {
-    // The editor takes the workflow over so changing a node does not copy all the others.
-    var taken = Workflow()
-    swap(&taken, &document.workflow)
-    var editor = WorkflowEditor(consume taken, label: label ?? currentSource)
-    do {
-      try body(&editor)
-    } catch {
-      var (workflow, partial) = editor.finish()
-      partial.undo(&workflow)
-      document.workflow = workflow
-      throw error
-    }
-    let (workflow, edit) = editor.finish()
-    document.workflow = workflow
-    guard !edit.isEmpty else { return edit }
-    push(UndoEntry(id: takeEntryID(), label: edit.label, change: .edit(edit)))
-    return edit
-  }
-
-  /// Replaces the document (`load`, `new`); undo brings the previous one back.
-  public func replaceDocument(with new: Document, label: String? = nil) {
-    var new = new
-    let id = takeEntryID()
-    new.savedMarker = id
-    push(UndoEntry(id: id, label: label ?? currentSource, change: .document(before: document, after: new)))
-    document = new
-  }
-
-  /// Records that the workflow is now on disk at `path`.
-  public func markSaved(path: String, trailingNewline: Bool) {
-    document.path = path
-    document.format = .api
-    document.trailingNewline = trailingNewline
-    document.savedWorkflow = document.workflow
-    document.savedMarker = undoStack.last?.id ?? 0
-  }
-
-  /// Takes back the last edit; returns its label, or nil when there is nothing to undo.
-  public func undo() -> String? {
-    guard let entry = undoStack.popLast() else { return nil }
-    switch entry.change {
-    case .edit(let edit): edit.undo(&document.workflow)
-    case .document(let before, _): document = before
-    }
-    redoStack.append(entry)
-    return entry.label
-  }
-
-  /// Applies the last undone edit again; nil when there is nothing to redo.
-  public func redo() -> String? {
-    guard let entry = redoStack.popLast() else { return nil }
-    switch entry.change {
-    case .edit(let edit): edit.redo(&document.workflow)
-    case .document(_, let after): document = after
-    }
-    undoStack.append(entry)
-    return entry.label
-  }
-
-  public var canUndo: Bool { !undoStack.isEmpty }
-  public var canRedo: Bool { !redoStack.isEmpty }
-
-  private func push(_ entry: UndoEntry) {
-    undoStack.append(entry)
-    redoStack.removeAll()
-  }
-
-  private func takeEntryID() -> Int {
-    defer { nextEntryID += 1 }
-    return nextEntryID
+  /// The first word of the command being run (for hints that repeat it).
+  var currentCommandName: String {
+    String(currentSource.split(separator: " ", maxSplits: 1).first ?? "set")
   }
 
   // MARK: - Paths and values
@@ -164,9 +83,23 @@ public final class Session {
     try workflow.resolve(Address.parseNode(argument.raw))
   }
 
+  /// Reads a workflow file of any kind; reads the catalog first only when the file needs converting.
+  func readWorkflowFile(_ path: String) async throws -> WorkflowFile {
+    let bytes: [UInt8]
+    do {
+      bytes = try await FileIO.readInterruptibly(path, limit: .workflow)
+    } catch {
+      throw ShellError("cannot read \(path): \(error.reason)")
+    }
+    warnAboutLossyText(bytes, name: path)
+    if WorkflowFile.needsUIConversion(bytes) { _ = await catalog.load() }
+    return try WorkflowFile.parse(bytes, name: path, convertUI: catalog.uiConverter)
+  }
+
   /// The prompt text: `comfy NAME> `, with `*` after the name when there are unsaved edits.
   public var promptText: String {
-    if document.path == nil && workflow.isEmpty && !isDirty { return "comfy> " }
-    return "comfy \(document.name)\(isDirty ? "*" : "")> "
+    let dirty = document.isDirty
+    if document.current.path == nil && workflow.isEmpty && !dirty { return "comfy> " }
+    return "comfy \(document.current.name)\(dirty ? "*" : "")> "
   }
 }

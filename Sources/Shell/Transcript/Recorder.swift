@@ -158,19 +158,3 @@ public enum KeyMask {
     return String(key.prefix(12)) + "…" + String(key.suffix(4))
   }
 }
-
-extension String {
-  /// Every occurrence of `target` replaced (no Foundation needed).
-  func replacingAll(_ target: String, with replacement: String) -> String {
-    guard !target.isEmpty else { return self }
-    var result = ""
-    var rest = Substring(self)
-    while let range = rest.firstRange(of: target) {
-      result += rest[..<range.lowerBound]
-      result += replacement
-      rest = rest[range.upperBound...]
-    }
-    result += rest
-    return result
-  }
-}

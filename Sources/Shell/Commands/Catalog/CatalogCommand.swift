@@ -14,22 +14,22 @@ struct CatalogCommand: Command {
   static func run(_ arguments: inout Arguments, in session: Session) async throws {
     let refresh = arguments.flag("--refresh")
     try arguments.expect(0...1)
-    if refresh { session.resetCatalog(refreshing: true) }
-    guard let catalog = await session.catalog() else {
+    if refresh { session.catalog.reset(refreshing: true) }
+    guard let catalog = await session.catalog.load() else {
       throw ShellError(
-        "no node catalog: \(session.catalogUnavailableReason ?? "unknown reason"); connect to a server (`server URL`) or start with --catalog FILE"
+        "no node catalog: \(session.catalog.unavailableReason ?? "unknown reason"); connect to a server (`server URL`) or start with --catalog FILE"
       )
     }
     guard arguments.count == 1 else {
       let apiNodes = catalog.classes.filter(\.isAPINode).count
       var line =
-        "catalog: \(Render.plural(catalog.count, "node class", "node classes")) (\(apiNodes) paid API nodes) from \(session.catalogSource ?? "?")"
+        "catalog: \(Render.plural(catalog.count, "node class", "node classes")) (\(apiNodes) paid API nodes) from \(session.catalog.source ?? "?")"
       if let version = catalog.comfyUIVersion { line += " · ComfyUI \(version)" }
       session.console.result(
         line,
         json: [
           "type": "catalog", "classes": .int(catalog.count), "api_nodes": .int(apiNodes),
-          "source": .string(session.catalogSource ?? ""),
+          "source": .string(session.catalog.source ?? ""),
           "comfyui_version": catalog.comfyUIVersion.map(JSONValue.string) ?? .null,
         ])
       return

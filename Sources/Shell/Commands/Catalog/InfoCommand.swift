@@ -13,9 +13,9 @@ struct InfoCommand: Command {
 
   static func run(_ arguments: inout Arguments, in session: Session) async throws {
     try arguments.expect(1)
-    guard let catalog = await session.catalog() else {
+    guard let catalog = await session.catalog.load() else {
       throw ShellError(
-        "no node catalog: \(session.catalogUnavailableReason ?? "unknown reason"); connect to a server or start with --catalog FILE"
+        "no node catalog: \(session.catalog.unavailableReason ?? "unknown reason"); connect to a server or start with --catalog FILE"
       )
     }
     var name = arguments[0].text

@@ -13,9 +13,9 @@ struct ValidateCommand: Command {
   static func run(_ arguments: inout Arguments, in session: Session) async throws {
     let asJSON = arguments.flag("--json")
     try arguments.expect(0)
-    guard let catalog = await session.catalog() else {
+    guard let catalog = await session.catalog.load() else {
       throw ShellError(
-        "validating needs the node catalog: \(session.catalogUnavailableReason ?? "none"); connect to a server or start with --catalog FILE"
+        "validating needs the node catalog: \(session.catalog.unavailableReason ?? "none"); connect to a server or start with --catalog FILE"
       )
     }
     let result = validate(

@@ -40,7 +40,7 @@ struct RunCommand: Command {
     if !seeds.isEmpty {
       let label =
         "run: " + seeds.map { "\($0.policy.address) \(Render.value($0.new))" }.joined(separator: ", ")
-      try session.edit(label) { editor in
+      try session.document.edit(label) { editor in
         for change in seeds {
           editor.update(change.policy.node) { $0.setInput(change.policy.input, .value(change.new)) }
         }
@@ -63,7 +63,7 @@ struct RunCommand: Command {
     if let number = queued.number { text += " (#\(number.text))" }
     if front { text += " · front of the queue" }
     if let key { text += " · key \(key.name)" }
-    let paid = prompt.nodes.values.filter { session.isPaid($0) }.count
+    let paid = prompt.nodes.values.filter { session.catalog.isPaid($0) }.count
     if paid > 0 { text += " · " + Render.plural(paid, "paid node") }
     for change in seeds { text += " · \(change.policy.address) \(Render.value(change.new))" }
     session.console.result(

@@ -44,7 +44,7 @@ struct SeedCommand: Command {
     guard let node = session.workflow[id] else { return }
     switch node.input(address.name) {
     case nil:
-      throw ShellError(session.missingInputMessage(address.name, nodeID: id))
+      throw ShellError(session.checks.missingInputMessage(address.name, nodeID: id))
     case .link?:
       throw ShellError(
         "\(NodeRef.id(id)).\(address.name) is linked to another node; a seed policy needs a number there")

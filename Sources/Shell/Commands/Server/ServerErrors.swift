@@ -5,13 +5,7 @@ extension ShellError {
   /// A client error in the shell's words, with any key in it masked.
   @MainActor
   static func server(_ error: any Error, session: Session) -> ShellError {
-    switch error {
-    case let e as ComfyClientError: ShellError(session.masked(e.message))
-    case let e as PromptRejection: ShellError(session.masked(e.description))
-    case let e as ShellError: e
-    case is CancellationError: ShellError("cancelled")
-    default: ShellError(session.masked("\(error)"))
-    }
+    ShellError(session.masked(ShellError.from(error).message))
   }
 }
 

@@ -23,7 +23,8 @@ struct UploadCommand: Command {
       let address = try Address.parseInput(arguments[1].raw)
       let id = try session.workflow.resolve(address.node)
       if let node = session.workflow[id] {
-        try session.checkInputName(address.name, of: node, allowNew: false)
+        try session.checks.checkInputName(
+          address.name, of: node, allowNew: false, command: session.currentCommandName)
         if node.input(address.name)?.isLink == true {
           throw ShellError(
             "\(NodeRef.id(id)).\(address.name) is linked; `unlink` it first to set a file name")
@@ -54,7 +55,7 @@ struct UploadCommand: Command {
       "value": .string(uploaded.inputValue),
     ]
     if let target {
-      try session.edit("upload \(filename) \(NodeRef.id(target.node)).\(target.input)") { editor in
+      try session.document.edit("upload \(filename) \(NodeRef.id(target.node)).\(target.input)") { editor in
         editor.update(target.node) { $0.setInput(target.input, .value(.string(uploaded.inputValue))) }
       }
       text += " · \(NodeRef.id(target.node)).\(target.input) = \(Render.value(.string(uploaded.inputValue)))"

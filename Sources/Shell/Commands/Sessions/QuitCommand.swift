@@ -11,7 +11,7 @@ struct QuitCommand: Command {
   static func run(_ arguments: inout Arguments, in session: Session) async throws {
     let force = arguments.flag("-f", "--force")
     try arguments.expect(0)
-    if !force, let confirm = session.confirmQuit, session.isDirty {
+    if !force, let confirm = session.confirmQuit, session.document.isDirty {
       guard await confirm() else { return }
     }
     session.quitRequested = true

@@ -11,7 +11,7 @@ struct AddCommand: Command {
   static let arguments: [ArgumentKind] = [.className, .text]
 
   static func run(_ arguments: inout Arguments, in session: Session) async throws {
-    _ = await session.catalog()
+    _ = await session.catalog.load()
     guard arguments.count >= 1 else { throw ShellError("add needs a class; usage: \(usage)") }
     let classType = arguments[0].text
     guard !classType.isEmpty, !classType.contains("=") else {
@@ -31,7 +31,7 @@ struct AddCommand: Command {
       id = chosen
       rest.removeFirst(2)
     }
-    var node = try session.newNode(id: id, classType: classType)
+    var node = try session.checks.newNode(id: id, classType: classType)
     for assignment in rest {
       guard let equals = assignment.raw.firstIndex(of: "="), equals != assignment.raw.startIndex else {
         throw ShellError("\(assignment.raw) is not NAME=VALUE; usage: \(usage)")
@@ -44,18 +44,18 @@ struct AddCommand: Command {
       }
       let value = try session.inputValue(try words[0].expand { session.variables[$0] })
       if case .value(let raw) = value {
-        let (coerced, note) = try session.coerce(raw, input: name, of: node)
+        let (coerced, note) = try session.checks.coerce(raw, input: name, of: node)
         node.setInput(name, .value(coerced))
         if let note { session.console.print(note) }
       } else {
         if case .link(let source, let slot) = value {
-          try session.checkLink(from: source, slot: slot, to: name, of: node)
+          try session.checks.checkLink(from: source, slot: slot, to: name, of: node)
         }
         node.setInput(name, value)
       }
     }
     let added = node
-    try session.edit { editor in editor.insert(added) }
+    try session.document.edit { editor in editor.insert(added) }
     var line = "added \(NodeRef.id(id))  \(classType)"
     if let title = added.title { line += "  " + JSONValue.string(title).serialized() }
     session.console.result(
@@ -63,6 +63,6 @@ struct AddCommand: Command {
       json: [
         "type": "added", "id": .string(id), "class_type": .string(classType), "node": .object(added.fields),
       ])
-    for note in session.addNotes(for: added) { session.console.print(note) }
+    for note in session.checks.addNotes(for: added) { session.console.print(note) }
   }
 }

@@ -15,8 +15,8 @@ struct DiffCommand: Command {
     let base: Workflow
     let baseName: String
     if arguments.isEmpty {
-      base = session.document.savedWorkflow
-      baseName = session.document.path.map { FileIO.baseName(of: $0) } ?? "the empty workflow"
+      base = session.document.current.savedWorkflow
+      baseName = session.document.current.path.map { FileIO.baseName(of: $0) } ?? "the empty workflow"
     } else {
       base = try await session.readWorkflowFile(session.resolvePath(arguments[0].text)).workflow
       baseName = arguments[0].text

@@ -15,7 +15,7 @@ struct GetCommand: Command {
     let address = try Address.parseInput(arguments[0].raw)
     let id = try session.workflow.resolve(address.node)
     guard let node = session.workflow[id], let value = node.input(address.name) else {
-      throw ShellError(session.missingInputMessage(address.name, nodeID: id))
+      throw ShellError(session.checks.missingInputMessage(address.name, nodeID: id))
     }
     var json: JSONObject = ["type": "value", "node": .string(id), "input": .string(address.name)]
     switch value {

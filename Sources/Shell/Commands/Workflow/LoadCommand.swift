@@ -14,8 +14,8 @@ struct LoadCommand: Command {
     try arguments.expect(1)
     let path = session.resolvePath(arguments[0].text)
     let file = try await session.readWorkflowFile(path)
-    let unsaved = session.unsavedEditCount
-    session.replaceDocument(
+    let unsaved = session.document.unsavedEditCount
+    session.document.replace(
       with: Document(
         workflow: file.workflow, path: path, format: file.format, uiWorkflow: file.uiWorkflow,
         trailingNewline: file.trailingNewline, savedWorkflow: file.workflow, savedMarker: 0))

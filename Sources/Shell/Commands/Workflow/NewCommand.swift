@@ -10,8 +10,8 @@ struct NewCommand: Command {
 
   static func run(_ arguments: inout Arguments, in session: Session) async throws {
     try arguments.expect(0)
-    let unsaved = session.unsavedEditCount
-    session.replaceDocument(with: .untitled)
+    let unsaved = session.document.unsavedEditCount
+    session.document.replace(with: .untitled)
     session.console.result("new workflow · 0 nodes", json: ["type": "new"])
     if unsaved > 0 {
       session.console.warning(

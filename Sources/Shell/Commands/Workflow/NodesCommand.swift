@@ -12,7 +12,7 @@ struct NodesCommand: Command {
   static let arguments: [ArgumentKind] = [.text]
 
   static func run(_ arguments: inout Arguments, in session: Session) async throws {
-    _ = await session.catalog()
+    _ = await session.catalog.load()
     try arguments.expect(0...1)
     let pattern = arguments.isEmpty ? nil : arguments[0].text.lowercased()
     let nodes = session.workflow.nodes.values.filter { node in
@@ -27,7 +27,7 @@ struct NodesCommand: Command {
           "id": .string(node.id), "class_type": node.classType.map(JSONValue.string) ?? .null,
         ]
         object["title"] = node.title.map(JSONValue.string) ?? .null
-        object["paid"] = .bool(session.isPaid(node))
+        object["paid"] = .bool(session.catalog.isPaid(node))
         return .object(object)
       }
       session.console.emit(["type": "nodes", "nodes": .array(list)])
@@ -42,7 +42,10 @@ struct NodesCommand: Command {
       return
     }
     let rows = nodes.map { node in
-      [node.id, node.classType ?? "(no class_type)", Render.title(node), session.isPaid(node) ? "paid" : ""]
+      [
+        node.id, node.classType ?? "(no class_type)", Render.title(node),
+        session.catalog.isPaid(node) ? "paid" : "",
+      ]
     }
     session.console.print(lines: Render.table(rows))
   }

@@ -8,7 +8,7 @@ struct RedoCommand: Command {
 
   static func run(_ arguments: inout Arguments, in session: Session) async throws {
     try arguments.expect(0)
-    guard let label = session.redo() else { throw ShellError("nothing to redo") }
+    guard let label = session.document.redo() else { throw ShellError("nothing to redo") }
     session.console.result("redid: \(label)", json: ["type": "redo", "command": .string(label)])
   }
 }

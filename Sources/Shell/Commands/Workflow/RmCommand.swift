@@ -23,7 +23,7 @@ struct RmCommand: Command {
         "node \(id) is used by \(inputs.joined(separator: ", ")); unlink \(consumers.count == 1 ? "it" : "them") first, or `rm --force \(arguments[0].raw)` removes the links too"
       )
     }
-    try session.edit { editor in
+    try session.document.edit { editor in
       for consumer in consumers {
         editor.update(consumer.node) { $0.removeInput(consumer.input) }
       }

@@ -14,7 +14,7 @@ struct SaveCommand: Command {
   static func run(_ arguments: inout Arguments, in session: Session) async throws {
     let force = arguments.flag("-f", "--force")
     try arguments.expect(0...1)
-    let document = session.document
+    let document = session.document.current
     let path: String
     let shownName: String
     if arguments.count == 1 {
@@ -53,7 +53,7 @@ struct SaveCommand: Command {
     // An unedited "Export (API)" file saves to the same bytes wherever it goes (it may lack the newline).
     let trailingNewline = document.format == .api ? document.trailingNewline : true
     try WorkflowFile.save(document.workflow, to: path, trailingNewline: trailingNewline)
-    session.markSaved(path: path, trailingNewline: trailingNewline)
+    session.document.markSaved(path: path, trailingNewline: trailingNewline)
     session.console.result(
       "saved \(shownName) · \(Render.plural(document.workflow.count, "node"))",
       json: ["type": "saved", "file": .string(shownName), "nodes": .int(document.workflow.count)])

@@ -11,7 +11,7 @@ struct SetCommand: Command {
   static let arguments: [ArgumentKind] = [.input, .value]
 
   static func run(_ arguments: inout Arguments, in session: Session) async throws {
-    _ = await session.catalog()
+    _ = await session.catalog.load()
     let allowNew = arguments.flag("--new")
     if arguments.count > 2 {
       throw ShellError(
@@ -22,17 +22,18 @@ struct SetCommand: Command {
     let address = try Address.parseInput(arguments[0].raw)
     let id = try session.workflow.resolve(address.node)
     guard let node = session.workflow[id] else { return }
-    try session.checkInputName(address.name, of: node, allowNew: allowNew)
+    try session.checks.checkInputName(
+      address.name, of: node, allowNew: allowNew, command: session.currentCommandName)
     var value = try session.inputValue(arguments[1])
     var notes: [String] = []
     if case .value(let raw) = value {
-      let (coerced, note) = try session.coerce(raw, input: address.name, of: node)
+      let (coerced, note) = try session.checks.coerce(raw, input: address.name, of: node)
       value = .value(coerced)
       if let note { notes.append(note) }
     } else if case .link(let source, let slot) = value {
-      try session.checkLink(from: source, slot: slot, to: address.name, of: node)
+      try session.checks.checkLink(from: source, slot: slot, to: address.name, of: node)
     }
-    try session.edit { editor in
+    try session.document.edit { editor in
       editor.update(id) { $0.setInput(address.name, value) }
     }
     // Silent on success, like the DESIGN's sessions: the value was just typed. Notes say what changed it.

@@ -11,7 +11,7 @@ struct ShowCommand: Command {
   static let arguments: [ArgumentKind] = [.node]
 
   static func run(_ arguments: inout Arguments, in session: Session) async throws {
-    _ = await session.catalog()
+    _ = await session.catalog.load()
     try arguments.expect(1)
     let id = try session.resolveNode(arguments[0])
     guard let node = session.workflow[id] else { return }
@@ -24,7 +24,7 @@ struct ShowCommand: Command {
       return
     }
     var header = [id, node.classType ?? "(no class_type)", Render.title(node)]
-    if session.isPaid(node) { header.append("paid") }
+    if session.catalog.isPaid(node) { header.append("paid") }
     var lines = [header.filter { !$0.isEmpty }.joined(separator: "  ")]
     var rows: [[String]] = []
     for (name, raw) in node.inputs {
@@ -38,7 +38,7 @@ struct ShowCommand: Command {
       }
       rows.append([name, shown])
     }
-    rows += session.catalogNotes(for: node)
+    rows += session.checks.catalogNotes(for: node)
     if rows.isEmpty { lines.append("  (no inputs)") } else { lines += Render.table(rows) }
     for (key, value) in node.fields where key != "inputs" && key != "class_type" && key != "_meta" {
       lines.append("  \(key): \(Render.short(value))")

@@ -19,7 +19,7 @@ struct TitleCommand: Command {
     let id = try session.resolveNode(arguments[0])
     let text = arguments[1].text
     guard !text.isEmpty else { throw ShellError("a title cannot be empty") }
-    try session.edit { editor in editor.update(id) { $0.title = text } }
+    try session.document.edit { editor in editor.update(id) { $0.title = text } }
     session.console.emit(["type": "title", "id": .string(id), "title": .string(text)])
   }
 }

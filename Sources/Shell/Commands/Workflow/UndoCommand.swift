@@ -8,7 +8,7 @@ struct UndoCommand: Command {
 
   static func run(_ arguments: inout Arguments, in session: Session) async throws {
     try arguments.expect(0)
-    guard let label = session.undo() else { throw ShellError("nothing to undo") }
+    guard let label = session.document.undo() else { throw ShellError("nothing to undo") }
     session.console.result("undid: \(label)", json: ["type": "undo", "command": .string(label)])
   }
 }

@@ -11,20 +11,20 @@ struct UnlinkCommand: Command {
   static let arguments: [ArgumentKind] = [.input]
 
   static func run(_ arguments: inout Arguments, in session: Session) async throws {
-    _ = await session.catalog()
+    _ = await session.catalog.load()
     try arguments.expect(1)
     let address = try Address.parseInput(arguments[0].raw)
     let id = try session.workflow.resolve(address.node)
     guard let node = session.workflow[id], let current = node.input(address.name) else {
-      throw ShellError(session.missingInputMessage(address.name, nodeID: id))
+      throw ShellError(session.checks.missingInputMessage(address.name, nodeID: id))
     }
     guard current.isLink else {
       throw ShellError(
         "\(NodeRef.id(id)).\(address.name) is not linked (it is \(Render.input(current))); `set` changes a value"
       )
     }
-    let restored = session.defaultValue(for: address.name, of: node)
-    try session.edit { editor in
+    let restored = session.checks.defaultValue(for: address.name, of: node)
+    try session.document.edit { editor in
       editor.update(id) { node in
         if let restored {
           node.setInput(address.name, .value(restored))

@@ -1,113 +1,19 @@
 import ComfyRules
 import Workflow
 
-/// Where the session's node catalog comes from and whether it has been read.
-enum CatalogState {
-  /// Not looked for yet.
-  case unknown
-  /// Read (from `--catalog FILE`, the cache or the server).
-  case loaded(Catalog, source: String)
-  /// Looked for and not found; the reason is shown once, and `catalog --refresh` tries again.
-  case unavailable(String)
-}
+/// The checks and messages of editing commands: what an input, a value or a link may be, by the
+/// workflow being edited and (when it has been read) the node catalog. A value, so it can be tested alone.
+struct EditChecks {
+  let workflow: Workflow
+  let catalog: Catalog?
 
-/// What the session knows about node classes. Without a catalog, values are untyped and the session
-/// says so once.
-extension Session {
-  /// The catalog if one can be had: `--catalog FILE`, else the server's (cached per server and version).
-  /// Read on first use so start-up stays fast.
-  public func catalog() async -> Catalog? {
-    switch catalogState {
-    case .loaded(let catalog, _): return catalog
-    case .unavailable: return nil
-    case .unknown: break
-    }
-    // One look at a time: a command and the interactive warm-up may ask together.
-    if let loading = catalogLoading { return await loading.value }
-    let loading = Task { @MainActor in await self.loadCatalog() }
-    catalogLoading = loading
-    defer { catalogLoading = nil }
-    return await loading.value
+  func nodeClass(of node: Node) -> NodeClass? {
+    node.classType.flatMap { catalog?[className: $0] }
   }
-
-  private func loadCatalog() async -> Catalog? {
-    do {
-      if let path = catalogPath {
-        let catalog = try await Catalog(objectInfoBytes: FileIO.readInterruptibly(path, limit: .catalog))
-        catalogState = .loaded(catalog, source: FileIO.baseName(of: path))
-      } else if let fetch = catalogFetcher {
-        let (catalog, source) = try await fetch(catalogRefreshRequested)
-        catalogRefreshRequested = false
-        catalogState = .loaded(catalog, source: source)
-      } else {
-        catalogState = .unavailable("no server and no --catalog FILE")
-      }
-    } catch {
-      catalogState = .unavailable(ShellError.from(error).message)
-    }
-    if case .unavailable(let reason) = catalogState, !catalogNoteShown {
-      catalogNoteShown = true
-      console.warning(
-        "no node catalog (\(reason)); values and links are not checked until one is available (`catalog --refresh`)"
-      )
-    }
-    uiConverter = currentCatalog.map { catalog in
-      { @Sendable ui in try convertUIWorkflow(ui, catalog: catalog) }
-    }
-    return currentCatalog
-  }
-
-  /// Reads a workflow file of any kind; fetches the catalog first only when the file needs converting.
-  func readWorkflowFile(_ path: String) async throws -> WorkflowFile {
-    let bytes: [UInt8]
-    do {
-      bytes = try await FileIO.readInterruptibly(path, limit: .workflow)
-    } catch {
-      throw ShellError("cannot read \(path): \(error.reason)")
-    }
-    warnAboutLossyText(bytes, name: path)
-    if WorkflowFile.needsUIConversion(bytes) { _ = await catalog() }
-    return try WorkflowFile.parse(bytes, name: path, convertUI: uiConverter)
-  }
-
-  /// The catalog if it has been read already; never reads or fetches (for synchronous paths).
-  public var currentCatalog: Catalog? {
-    if case .loaded(let catalog, _) = catalogState { return catalog }
-    return nil
-  }
-
-  /// Forgets the catalog so the next use reads or fetches it again (`server`); `refreshing` also
-  /// bypasses the cache (`catalog --refresh`).
-  public func resetCatalog(refreshing: Bool = false) {
-    catalogState = .unknown
-    catalogNoteShown = false
-    catalogRefreshRequested = refreshing
-    uiConverter = nil
-  }
-
-  /// Where the catalog came from (`object_info.json`, `server http://… (cached)`).
-  public var catalogSource: String? {
-    if case .loaded(_, let source) = catalogState { return source }
-    return nil
-  }
-
-  /// Why there is no catalog, once one was looked for.
-  public var catalogUnavailableReason: String? {
-    if case .unavailable(let reason) = catalogState { return reason }
-    return nil
-  }
-
-  /// The catalog entry for a node, if the class is known.
-  func nodeClass(_ node: Node) -> NodeClass? {
-    node.classType.flatMap { currentCatalog?[className: $0] }
-  }
-
-  /// True for API nodes (paid, need a key).
-  public func isPaid(_ node: Node) -> Bool { nodeClass(node)?.isAPINode ?? false }
 
   /// Extra rows for `show`: required inputs that are missing, and the outputs.
   func catalogNotes(for node: Node) -> [[String]] {
-    guard let nodeClass = nodeClass(node) else { return [] }
+    guard let nodeClass = nodeClass(of: node) else { return [] }
     var rows: [[String]] = []
     for input in nodeClass.requiredInputs where node.inputs[input.name] == nil {
       rows.append([
@@ -120,14 +26,11 @@ extension Session {
     return rows
   }
 
-  /// Output names of a class, for `NODE:NAME` addresses.
-  func outputNames(_ classType: String) -> [String]? { currentCatalog?.outputNames(of: classType) }
-
   /// "node 11 has no input sede (did you mean seed?)".
   func missingInputMessage(_ name: String, nodeID: String) -> String {
     let node = workflow[nodeID]
     var known = Array(node?.inputs.keys ?? [])
-    for input in node.flatMap(nodeClass)?.inputs ?? [] where !known.contains(input.name) {
+    for input in node.flatMap { nodeClass(of: $0) }?.inputs ?? [] where !known.contains(input.name) {
       known.append(input.name)
     }
     var message = "node \(nodeID) (\(node?.classType ?? "?")) has no input \(name)"
@@ -142,21 +45,21 @@ extension Session {
   /// Refuses an input name the node does not have, since the server ignores unknown inputs and a typo
   /// would go unnoticed; `--new` (allowNew) adds it anyway. With a catalog the class's inputs count;
   /// without one, a node with no inputs yet accepts any name.
-  func checkInputName(_ name: String, of node: Node, allowNew: Bool) throws {
+  func checkInputName(_ name: String, of node: Node, allowNew: Bool, command: String) throws {
     if allowNew || node.inputs[name] != nil { return }
-    if let nodeClass = nodeClass(node) {
+    if let nodeClass = nodeClass(of: node) {
       if nodeClass.input(named: name) != nil { return }
     } else if node.inputs.isEmpty {
       return
     }
     throw ShellError(
       missingInputMessage(name, nodeID: node.id)
-        + "; to add it anyway: \(currentCommandName) --new \(NodeRef.id(node.id)).\(name) …")
+        + "; to add it anyway: \(command) --new \(NodeRef.id(node.id)).\(name) …")
   }
 
   /// Checks and converts a value for an input with the catalog; returns a note when the value changed.
   func coerce(_ value: JSONValue, input: String, of node: Node) throws -> (JSONValue, String?) {
-    guard let spec = nodeClass(node)?.input(named: input) else { return (value, nil) }
+    guard let spec = nodeClass(of: node)?.input(named: input) else { return (value, nil) }
     switch spec.coerce(value) {
     case .success(let coercion):
       // Lists stay wrapped as the API format needs.
@@ -176,7 +79,7 @@ extension Session {
         "linking \(NodeRef.id(node.id)).\(input) to \(NodeRef.id(source)):\(slot) would make a cycle (\(source) depends on \(node.id)); ComfyUI cannot run cycles"
       )
     }
-    guard let sourceClass = nodeClass(sourceNode) else { return }
+    guard let sourceClass = nodeClass(of: sourceNode) else { return }
     guard slot < sourceClass.outputs.count else {
       let list = sourceClass.outputs.enumerated().map { "\($0.offset) \($0.element.name)" }.joined(
         separator: ", ")
@@ -184,7 +87,7 @@ extension Session {
         "node \(source) (\(sourceClass.name)) has no output \(slot); its outputs are \(list.isEmpty ? "none" : list)"
       )
     }
-    guard let wanted = nodeClass(node)?.input(named: input) else { return }
+    guard let wanted = nodeClass(of: node)?.input(named: input) else { return }
     let type = sourceClass.outputs[slot].type
     let wantedType = wanted.linkTypeName
     guard !Catalog.outputType(type, fits: wantedType) else { return }
@@ -201,7 +104,7 @@ extension Session {
   func outputs(fitting type: String, excluding id: String) -> [String] {
     var result: [String] = []
     for node in workflow.nodes.values where node.id != id && !workflow.upstream(of: node.id).contains(id) {
-      guard let nodeClass = nodeClass(node) else { continue }
+      guard let nodeClass = nodeClass(of: node) else { continue }
       for (slot, output) in nodeClass.outputs.enumerated() where Catalog.outputType(output.type, fits: type) {
         result.append(
           "\(NodeRef.id(node.id)):\(slot) (\(nodeClass.name) \(Render.title(node)))".replacingAll(
@@ -213,14 +116,14 @@ extension Session {
 
   /// The default a widget input returns to when unlinked (from the catalog).
   func defaultValue(for input: String, of node: Node) -> JSONValue? {
-    guard let spec = nodeClass(node)?.input(named: input), spec.isWidget else { return nil }
+    guard let spec = nodeClass(of: node)?.input(named: input), spec.isWidget else { return nil }
     return spec.defaultValue ?? spec.firstChoice
   }
 
   /// A new node of a class: with a catalog, its display name as title and every required widget at
   /// its default; unknown classes are refused with the closest names.
   func newNode(id: String, classType: String) throws -> Node {
-    guard let catalog = currentCatalog else { return Node(id: id, classType: classType, title: classType) }
+    guard let catalog else { return Node(id: id, classType: classType, title: classType) }
     guard let nodeClass = catalog[className: classType] else {
       let close = catalog.suggestions(for: classType)
       var message = "there is no node class \(classType) in the catalog"
@@ -238,16 +141,11 @@ extension Session {
 
   /// What `add` says after adding: the required inputs that still need a link.
   func addNotes(for node: Node) -> [String] {
-    guard let nodeClass = nodeClass(node) else { return [] }
+    guard let nodeClass = nodeClass(of: node) else { return [] }
     let missing = nodeClass.requiredInputs.filter { node.inputs[$0.name] == nil }
     guard !missing.isEmpty else { return [] }
     let list = missing.map { "\($0.name) (\($0.linkTypeName))" }.joined(separator: ", ")
     return ["needs \(missing.count == 1 ? "a link" : "links"): \(list)"]
-  }
-
-  /// The first word of the command being run (for hints that repeat it).
-  var currentCommandName: String {
-    String(currentSource.split(separator: " ", maxSplits: 1).first ?? "set")
   }
 }
 

@@ -1,0 +1,152 @@
+import Workflow
+
+extension ComfyConnection {
+  // MARK: - Following a prompt
+
+  /// Follows a tracked prompt to its end: a snapshot first, then its updates; finishes after `.finished`.
+  /// Fails with `inactivity` when nothing arrives for `inactivityTimeout` while the prompt runs (after
+  /// checking /history for an end that was missed), and with `connectionLost` when reconnecting gives up.
+  /// With `poll`, /history and /queue are asked every `pollInterval` (prompts of other clients send
+  /// this socket nothing).
+  public nonisolated func follow(
+    _ promptID: String, inactivityTimeout: Duration, poll: Bool = false, pollInterval: Duration = .seconds(1)
+  ) -> AsyncThrowingStream<FollowEvent, any Error> {
+    let (stream, continuation) = AsyncThrowingStream<FollowEvent, any Error>.makeStream()
+    let task = Task {
+      do {
+        try await self.runFollow(
+          promptID, timeout: inactivityTimeout, poll: poll, pollInterval: pollInterval, into: continuation)
+        continuation.finish()
+      } catch {
+        continuation.finish(throwing: error)
+      }
+    }
+    continuation.onTermination = { _ in task.cancel() }
+    return stream
+  }
+
+  private enum FollowInput: Sendable {
+    case event(ConnectionEvent)
+    case tick
+  }
+
+  private func runFollow(
+    _ promptID: String, timeout: Duration, poll: Bool, pollInterval: Duration,
+    into output: AsyncThrowingStream<FollowEvent, any Error>.Continuation
+  ) async throws {
+    guard let (tracker, events) = attach(promptID) else {
+      throw ComfyClientError.notTracked(promptID: promptID)
+    }
+    output.yield(.snapshot(tracker))
+    if tracker.isFinished { return }
+    let (inputs, feed) = AsyncStream<FollowInput>.makeStream()
+    let pump = Task {
+      for await event in events { feed.yield(.event(event)) }
+      feed.finish()
+    }
+    let tick = poll ? pollInterval : min(.seconds(1), timeout / 4)
+    let ticker = Task {
+      while !Task.isCancelled {
+        try? await Task.sleep(for: tick)
+        feed.yield(.tick)
+      }
+    }
+    defer {
+      pump.cancel()
+      ticker.cancel()
+      feed.finish()
+    }
+    var lastActivity = Monotonic.now()
+    var lastPoll = Monotonic.now()
+    var reopened = false
+    for await input in inputs {
+      try Task.checkCancellation()
+      switch input {
+      case .event(let event):
+        switch event {
+        case .message:
+          lastActivity = Monotonic.now()
+        case .prompt(let id, let update, let tracker) where id == promptID:
+          lastActivity = Monotonic.now()
+          output.yield(.update(update, tracker))
+          if case .finished = update { return }
+        case .prompt:
+          break
+        case .disconnected(let reason):
+          lastActivity = Monotonic.now()
+          output.yield(.disconnected(reason: reason))
+        case .reconnected:
+          lastActivity = Monotonic.now()
+          output.yield(.reconnected)
+        case .connectionLost(let reason):
+          throw ComfyClientError.connectionLost(server: client.server, promptID: promptID, reason: reason)
+        }
+      case .tick:
+        let now = Monotonic.now()
+        let quiet = now - lastActivity >= timeout.seconds
+        let pollDue = poll && now - lastPoll >= pollInterval.seconds
+        guard quiet || pollDue else { continue }
+        lastPoll = now
+        switch try await checkQuiet(promptID, timeout: timeout, strict: !poll && quiet) {
+        case .finished:
+          // The reconciled updates arrive as events; the loop ends on `.finished`.
+          lastActivity = now
+        case .waiting(let position):
+          lastActivity = now
+          output.yield(.waiting(position: position))
+        case .running(let inactivity):
+          guard let inactivity else {
+            if !poll { lastActivity = now }
+            break
+          }
+          // A socket can be open and deaf (its registration was dropped by the server's clean-up of
+          // an older socket with the same client id): open it again once before giving up.
+          if !reopened {
+            reopened = true
+            lastActivity = now
+            await reopen()
+            break
+          }
+          throw inactivity
+        }
+      }
+    }
+    try Task.checkCancellation()
+    throw ComfyClientError.closed(server: client.server)
+  }
+
+  private enum QuietCheck {
+    case finished
+    case waiting(position: Int)
+    /// Still running; with the error to report when the quiet spell counts as inactivity.
+    case running(ComfyClientError?)
+  }
+
+  /// After a quiet spell: maybe the end was missed (ask /history), maybe the prompt waits its turn (ask
+  /// /queue); if it is running and nothing came for the whole timeout, that is an inactivity error.
+  private func checkQuiet(_ promptID: String, timeout: Duration, strict: Bool) async throws -> QuietCheck {
+    if let entry = try await client.history(promptID: promptID) {
+      reconcile(promptID, with: entry)
+      return .finished
+    }
+    let queue = try await client.queue()
+    if let index = queue.pending.firstIndex(where: { $0.promptID == promptID }) {
+      return .waiting(position: index + 1 + queue.running.count)
+    }
+    if queue.running.contains(where: { $0.promptID == promptID }) {
+      guard strict else { return .running(nil) }
+      let tracker = router.tracker(promptID)
+      let node = tracker?.currentNode.map {
+        ComfyClientError.RunningNode(id: $0, classType: tracker?.nodes[$0]?.classType)
+      }
+      return .running(
+        .inactivity(server: client.server, promptID: promptID, quietFor: timeout, runningNode: node))
+    }
+    // Not queued, not running, not in history: it may have finished in the instant between the two asks.
+    if let entry = try await client.history(promptID: promptID) {
+      reconcile(promptID, with: entry)
+      return .finished
+    }
+    throw ComfyClientError.promptForgotten(server: client.server, promptID: promptID)
+  }
+}
