@@ -38,25 +38,37 @@ struct RawClient {
     }
   }
 
-  /// Sends `request` to 127.0.0.1:`port` and reads until the end, or until nothing came for `quiet` s.
-  static func exchange(port: Int, _ request: String, quiet: Double = 3) async -> Exchange {
-    await OwnThread.run { exchangeBlocking(port: port, request, quiet: quiet) }
+  /// Sends `request` to 127.0.0.1:`port` and reads until the end, or until nothing came for `quiet` s
+  /// once `until` holds (before that, for up to 20 s: a loaded machine may be slow to answer at all).
+  static func exchange(
+    port: Int, _ request: String, quiet: Double = 3,
+    until: @escaping @Sendable (Exchange) -> Bool = { _ in true }
+  ) async -> Exchange {
+    await OwnThread.run { exchangeBlocking(port: port, request, quiet: quiet, until: until) }
   }
 
-  static func get(_ path: String, port: Int, quiet: Double = 3) async -> Exchange {
+  /// A GET; by default `quiet` counts only once the first byte came.
+  static func get(
+    _ path: String, port: Int, quiet: Double = 3,
+    until: @escaping @Sendable (Exchange) -> Bool = { !$0.bytes.isEmpty }
+  ) async -> Exchange {
     await exchange(
-      port: port, "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", quiet: quiet)
+      port: port, "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", quiet: quiet,
+      until: until)
   }
 
-  /// A WebSocket upgrade of `/ws?clientId=…`.
+  /// A WebSocket upgrade of `/ws?clientId=…`; waits for the server's first frame before `quiet` counts.
   static func webSocket(port: Int, quiet: Double = 3) async -> Exchange {
     await exchange(
       port: port,
       "GET /ws?clientId=proxy-test-\(UInt32.random(in: 0...UInt32.max)) HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-        + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n", quiet: quiet)
+        + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n", quiet: quiet,
+      until: { !$0.body.isEmpty })
   }
 
-  private static func exchangeBlocking(port: Int, _ request: String, quiet: Double) -> Exchange {
+  private static func exchangeBlocking(
+    port: Int, _ request: String, quiet: Double, until: (Exchange) -> Bool
+  ) -> Exchange {
     var result = Exchange(bytes: [], end: .closed)
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { return result }
@@ -76,7 +88,7 @@ struct RawClient {
     var buffer = [UInt8](repeating: 0, count: 65536)
     while true {
       var waiting = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-      let ready = poll(&waiting, 1, Int32(quiet * 1000))
+      let ready = poll(&waiting, 1, Int32((until(result) ? quiet : 20) * 1000))
       if ready == 0 {
         result.end = .quiet
         return result
