@@ -29,6 +29,24 @@ import Glibc
     #expect(try Parser.parse(allowed).count == 1)
   }
 
+  /// Found by FuzzCommandLanguage: a line break other than "\n" (a Windows file's "\r\n", a vertical
+  /// tab) made the parser add empty words without end, so such a script hung and ate memory.
+  @Test(.timeLimit(.minutes(1))) func windowsLineEndsAndOtherLineBreaksEndACommand() async throws {
+    let statements = try Parser.parse("echo a\r\necho b\u{0B}echo c\r\n")
+    #expect(statements.map(\.source) == ["echo a", "echo b", "echo c"])
+    #expect(statements.map(\.line) == [1, 2, 3])
+    let h = ShellHarness()
+    _ = h.write("crlf.comfy", "echo one\r\necho two\r\n")
+    #expect(await h.ok("source crlf.comfy") == "one\ntwo\n")
+  }
+
+  /// Found by FuzzTranscript: a recorded transcript with Windows line ends reads its outputs too.
+  @Test(.timeLimit(.minutes(1))) func aTranscriptWithWindowsLineEndsKeepsItsOutputs() throws {
+    let transcript = try Transcript(text: "echo a\r\n#> a\r\necho b\r\n#> b\r\n")
+    #expect(transcript.entries.map(\.expected) == [["a"], ["b"]])
+    #expect(transcript.rewritten(with: [["a"], ["b"]]) == "echo a\n#> a\necho b\n#> b\n")
+  }
+
   @Test func deepBlocksRunAtTheLimit() async {
     let h = ShellHarness()
     let script =

@@ -59,7 +59,9 @@ public struct Parser {
       skipBlanks()
       guard index < chars.count else { break }
       let c = chars[index]
-      if c == "\n" || c == ";" { break }
+      // Any line break ends the command: "\r\n" (a Windows file) and a vertical tab are one Character
+      // each that is not "\n", and taking them for a word's end made an empty word for ever.
+      if c.isNewline || c == ";" { break }
       if c == "#" {
         skipComment()
         break
