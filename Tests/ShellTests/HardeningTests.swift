@@ -47,6 +47,22 @@ import Glibc
     #expect(transcript.rewritten(with: [["a"], ["b"]]) == "echo a\n#> a\necho b\n#> b\n")
   }
 
+  /// Found by FuzzTranscript: a backslash before a line break inside quotes took the line break into
+  /// the string uncounted, so every later command had the wrong line and a transcript's outputs moved
+  /// to the command before. A quote ends on its line, as the message says.
+  @Test func aQuoteDoesNotCarryALineBreakThroughABackslash() throws {
+    for text in ["echo \"a \\\nb\"\necho c", "set 1.x [\"a\\\n\"]\necho c"] {
+      #expect(throws: SyntaxError.self, "\(text.debugDescription)") { try Parser.parse(text) }
+    }
+    let statements = try Parser.parse("echo \"a \\\" b\" \\\n  more\n# c\necho d")
+    #expect(statements.map(\.line) == [1, 4])
+    let transcript = try Transcript(text: "echo 'a' \\\n  b\n#> a b\necho c\n#> c\n")
+    #expect(
+      try Transcript(text: transcript.rewritten(with: [["a b"], ["c"]])).entries.map(\.expected) == [
+        ["a b"], ["c"],
+      ])
+  }
+
   @Test func deepBlocksRunAtTheLimit() async {
     let h = ShellHarness()
     let script =

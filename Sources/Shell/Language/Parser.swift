@@ -177,7 +177,8 @@ public struct Parser {
       if c.isNewline {
         break
       }
-      if c == "\\" && quote == "\"" && index + 1 < chars.count {
+      // An escape never takes a line break along: a quote ends on its line (and lines stay counted).
+      if c == "\\" && quote == "\"" && index + 1 < chars.count && !chars[index + 1].isNewline {
         text.append(c)
         text.append(chars[index + 1])
         index += 2
@@ -204,6 +205,7 @@ public struct Parser {
       }
       if inString {
         if c == "\\" {
+          if index + 1 < chars.count && chars[index + 1].isNewline { break }
           index += 2
           continue
         }
