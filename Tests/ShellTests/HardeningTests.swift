@@ -243,6 +243,14 @@ import Glibc
     #expect(h.output.stdout.split(separator: "\n").count == 32)
   }
 
+  @Test func inputsGivenAsAListAreNamedOnLoad() async {
+    let h = ShellHarness()
+    _ = h.write("list.json", #"{"1": {"class_type": "SaveImage", "inputs": [["2", 0]]}}"#)
+    let message = await h.fails("load list.json")
+    #expect(message.contains("node 1's inputs is a list, not an object of NAME: VALUE"), "\(message)")
+    #expect(!message.contains("is missing"))
+  }
+
   @Test func aTextFileIsNotCalledNaN() async {
     let h = ShellHarness()
     _ = h.write("status", "Name:\tcomfysh\nState:\tR (running)\n")
