@@ -48,13 +48,28 @@ let package = Package(
     ),
     .executableTarget(
       name: "comfysh-bench",
-      dependencies: ["Shell", "ComfySim", "ComfyRules", "Workflow", "ComfyClient"],
+      dependencies: [
+        "Shell", "ComfySim", "ComfyRules", "Workflow", "ComfyClient", "Media", "TerminalGraphics",
+      ],
       path: "Sources/Benchmarks",
       swiftSettings: strictSettings
     ),
 
-    // Image and container formats: PNG chunks, DEFLATE, image decoding.
+    // Image and container formats: PNG chunks, DEFLATE, image decoding, media information.
     .target(name: "Media", swiftSettings: strictSettings),
+    // Pictures in a terminal: kitty, iTerm2, sixel and half-block encoders, tmux passthrough,
+    // capability detection, the terminal query.
+    .target(name: "TerminalGraphics", dependencies: ["Media"], swiftSettings: strictSettings),
+    // Decoding and terminal-encoding times for Docs/performance.md (Scripts/bench/media.sh); apart
+    // from comfysh-bench so that a release build of it compiles two modules, not the whole shell.
+    .executableTarget(
+      name: "comfysh-media-bench", dependencies: ["Media", "TerminalGraphics"],
+      path: "Sources/MediaBenchmark",
+      swiftSettings: strictSettings),
+    // Writes a picture with one of the protocols: the terminal screenshot rig's test program.
+    .executableTarget(
+      name: "comfysh-media-demo", dependencies: ["Media", "TerminalGraphics"], path: "Sources/MediaDemo",
+      swiftSettings: strictSettings),
     // The document: lossless JSON, the API-format graph, addresses, files.
     .target(name: "Workflow", dependencies: ["Media", orderedCollections], swiftSettings: strictSettings),
     // What ComfyUI decides: the catalog, validation, UI→API conversion, Python's value semantics.
@@ -118,6 +133,9 @@ let package = Package(
       name: "ComfyRulesTests", dependencies: ["ComfyRules", "Workflow", "TestSupport"],
       swiftSettings: strictSettings),
     .testTarget(name: "MediaTests", dependencies: ["Media"], swiftSettings: strictSettings),
+    .testTarget(
+      name: "TerminalGraphicsTests", dependencies: ["TerminalGraphics", "Media"],
+      swiftSettings: strictSettings),
     .testTarget(name: "LineEditorTests", dependencies: ["LineEditor"], swiftSettings: strictSettings),
     .testTarget(
       name: "ComfySimTests",

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what comfysh needs on a Debian machine with Swift, when it is missing:
-# libedit-dev and pkg-config (line editing), tmux (terminal tests), python3 websocket-client (sim check).
+# libedit-dev and pkg-config (line editing), tmux (terminal tests), xvfb, xterm and imagemagick (a
+# sixel picture drawn by a real terminal and screenshotted), python3 websocket-client (sim check).
 # Needs root (or sudo) only when something is missing.
 set -euo pipefail
 
 missing=()
-for package in libedit-dev pkg-config tmux; do
+for package in libedit-dev pkg-config tmux xvfb xterm imagemagick; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
 done
 command -v python3 >/dev/null || missing+=(python3 python3-pip)

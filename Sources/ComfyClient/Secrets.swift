@@ -4,6 +4,10 @@ import Workflow
 public enum Secrets {
   /// The keys of `extra_data` (and node inputs) that hold credentials.
   public static let sensitiveNames: Set<String> = ["api_key_comfy_org", "auth_token_comfy_org"]
+  /// How Comfy's API keys begin.
+  public static let keyPrefix = "comfyui-"
+  /// No key is shorter; shorter text is never masked as a known secret (it would mangle words).
+  public static let minimumLength = 8
 
   /// A key shown safely, as everywhere in comfysh: its first 12 and last 4 characters
   /// (`comfyui-87d0…c1f2`); a key shorter than 24 characters shows nothing (`••••`), so at least 8
@@ -54,27 +58,14 @@ public enum Secrets {
   }
 
   /// Masks every occurrence of the `known` keys and of anything shaped like a Comfy API key
-  /// (`comfyui-` then 16 or more letters or digits, the rule the shell's own masking uses) in `text`.
+  /// (`comfyui-` then 16 or more letters or digits) in `text`.
   public static func maskText(_ text: String, known: [String] = []) -> String {
-    var result = text
-    for key in known.sorted(by: { $0.count > $1.count }) where key.count >= 8 && result.contains(key) {
-      result = result.replacingAll(key, with: mask(key))
-    }
-    guard result.contains("comfyui-") else { return result }
-    var output = ""
-    var rest = result[...]
-    while let range = rest.firstRange(of: "comfyui-") {
-      output += rest[..<range.lowerBound]
-      let tail = rest[range.upperBound...]
-      let body = tail.prefix { $0.isASCII && ($0.isLetter || $0.isNumber) }
-      if body.count >= 16 {
-        output += mask("comfyui-" + body)
-      } else {
-        output += "comfyui-" + body
-      }
-      rest = tail[body.endIndex...]
-    }
-    output += rest
-    return output
+    KeyMasking(secrets: known).apply(text)
+  }
+
+  package static func isASCIILetterOrDigit(_ byte: UInt8) -> Bool {
+    (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
+      || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+      || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
   }
 }

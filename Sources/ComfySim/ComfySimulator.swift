@@ -18,17 +18,21 @@ public struct SimulatorConfiguration: Sendable {
   public var dataFolder: String? = nil
   /// Simulated work per progress step (sampler steps, upscale tiles, websocket images).
   public var stepDelay: Duration = .zero
+  /// Sampler nodes send a latent preview frame each step, as ComfyUI does with
+  /// `--preview-method auto`; off by default, as ComfyUI's previews are.
+  public var samplerPreviews = false
   public var faults: SimulatorFaults = .init()
 
   public init(
     host: String = "127.0.0.1", port: Int = 0, catalogJSON: JSONValue? = nil, dataFolder: String? = nil,
-    stepDelay: Duration = .zero, faults: SimulatorFaults = .init()
+    stepDelay: Duration = .zero, samplerPreviews: Bool = false, faults: SimulatorFaults = .init()
   ) {
     self.host = host
     self.port = port
     self.catalogJSON = catalogJSON
     self.dataFolder = dataFolder
     self.stepDelay = stepDelay
+    self.samplerPreviews = samplerPreviews
     self.faults = faults
   }
 }

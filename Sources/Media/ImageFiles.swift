@@ -40,72 +40,18 @@ public enum ImageFiles {
     return nil
   }
 
-  /// Pixels of a non-interlaced PNG with 8 or 16 bits per sample (grey, grey+alpha, RGB, RGBA or
-  /// palette), as 8-bit RGB; nil for anything else (LoadImage then draws a stand-in).
+  /// Pixels of a PNG as 8-bit RGB (alpha dropped), or nil when it does not decode (LoadImage then
+  /// draws a stand-in).
   public static func decodePNG(_ bytes: [UInt8]) -> (width: Int, height: Int, rgb: [UInt8])? {
-    guard let chunks = try? PNGChunks.read(bytes), let header = chunks.first, header.type == "IHDR",
-      header.data.count == 13
-    else { return nil }
-    let width = Int(BigEndian.readUInt32(header.data, 0))
-    let height = Int(BigEndian.readUInt32(header.data, 4))
-    let depth = Int(header.data[8])
-    let colour = header.data[9]
-    let channelsByColour: [UInt8: Int] = [0: 1, 2: 3, 3: 1, 4: 2, 6: 4]
-    guard let channels = channelsByColour[colour], depth == 8 || (depth == 16 && colour != 3),
-      header.data[12] == 0, width > 0, height > 0, width * height <= 16_777_216
-    else { return nil }
-    let palette = chunks.first { $0.type == "PLTE" }?.data ?? []
-    if colour == 3 && palette.isEmpty { return nil }
-    let pixelBytes = channels * depth / 8
-    let stride = width * pixelBytes
-    let stream = chunks.filter { $0.type == "IDAT" }.flatMap(\.data)
-    guard let raw = Inflate.zlib(stream, limit: (stride + 1) * height), raw.count >= (stride + 1) * height
-    else {
-      return nil
+    guard let image = try? PNGDecoder.decode(bytes) else { return nil }
+    var rgb = [UInt8](repeating: 0, count: image.width * image.height * 3)
+    var o = 0
+    for i in stride(from: 0, to: image.pixels.count, by: 4) {
+      rgb[o] = image.pixels[i]
+      rgb[o + 1] = image.pixels[i + 1]
+      rgb[o + 2] = image.pixels[i + 2]
+      o += 3
     }
-    var previous = [UInt8](repeating: 0, count: stride)
-    var rgb = [UInt8]()
-    rgb.reserveCapacity(width * height * 3)
-    var offset = 0
-    for _ in 0..<height {
-      let filter = raw[offset]
-      var row = Array(raw[(offset + 1)..<(offset + 1 + stride)])
-      for x in 0..<stride {
-        let left = x >= pixelBytes ? Int(row[x - pixelBytes]) : 0
-        let up = Int(previous[x])
-        let upLeft = x >= pixelBytes ? Int(previous[x - pixelBytes]) : 0
-        let predictor: Int
-        switch filter {
-        case 0: predictor = 0
-        case 1: predictor = left
-        case 2: predictor = up
-        case 3: predictor = (left + up) / 2
-        case 4:
-          let p = left + up - upLeft
-          let (pa, pb, pc) = (abs(p - left), abs(p - up), abs(p - upLeft))
-          predictor = pa <= pb && pa <= pc ? left : (pb <= pc ? up : upLeft)
-        default: return nil
-        }
-        row[x] = row[x] &+ UInt8(predictor & 0xFF)
-      }
-      for x in 0..<width {
-        // The first byte of each sample is its high byte, for 16-bit samples too.
-        func sample(_ channel: Int) -> UInt8 { row[x * pixelBytes + channel * depth / 8] }
-        switch colour {
-        case 0, 4:
-          let grey = sample(0)
-          rgb += [grey, grey, grey]
-        case 3:
-          let entry = Int(sample(0)) * 3
-          guard entry + 2 < palette.count else { return nil }
-          rgb += palette[entry...(entry + 2)]
-        default:
-          rgb += [sample(0), sample(1), sample(2)]
-        }
-      }
-      previous = row
-      offset += stride + 1
-    }
-    return (width, height, rgb)
+    return (image.width, image.height, rgb)
   }
 }

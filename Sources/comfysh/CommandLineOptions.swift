@@ -1,7 +1,7 @@
 import Shell
 import Workflow
 
-/// The command line of `comfysh` (DESIGN §2), parsed by hand: swift-argument-parser's reflection cost
+/// The command line of `comfysh` (Docs/guide.md, Starting), parsed by hand: swift-argument-parser's reflection cost
 /// two thirds of start-up (see Docs/performance.md), and a shell people open many times a day must
 /// open at once.
 enum Invocation: Equatable {

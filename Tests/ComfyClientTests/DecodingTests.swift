@@ -5,8 +5,7 @@ import Workflow
 
 @Suite struct DecodingTests {
   /// Every text frame of every recording decodes to a typed event; none is left as unknown.
-  @Test func everyRecordedTextFrameDecodes() throws {
-    guard Fixtures.available else { return }
+  @Test(needsFixtures) func everyRecordedTextFrameDecodes() throws {
     let logs = Fixtures.files(endingWith: ".ws.jsonl")
     #expect(logs.count >= 15)
     var seen: Set<String> = []
@@ -37,8 +36,7 @@ import Workflow
   }
 
   /// The reconnect greeting: `executing` with a node but no prompt id and no display node.
-  @Test func reconnectGreetingHasNoPromptID() throws {
-    guard Fixtures.available else { return }
+  @Test(needsFixtures) func reconnectGreetingHasNoPromptID() throws {
     let socket2 = try Fixtures.events("exec/reconnect-mid-run.ws.jsonl", socket: 2)
     #expect(socket2.contains(.executing(promptID: nil, node: "3", displayNode: nil)))
     let end = ServerEvent.decode(text: #"{"type":"executing","data":{"node":null,"prompt_id":"p"}}"#)
@@ -64,8 +62,7 @@ import Workflow
     #expect(b.first?.value == 23 && b.first?.max == 50 && b.first?.nodeID == "3")
   }
 
-  @Test func executionErrorBothVariants() throws {
-    guard Fixtures.available else { return }
+  @Test(needsFixtures) func executionErrorBothVariants() throws {
     let events = try Fixtures.events("exec/runtime-error-saveimage-outside-output.ws.jsonl")
     let failure = try #require(
       events.compactMap { event -> ExecutionFailure? in
@@ -116,8 +113,7 @@ import Workflow
 
   // MARK: - Binary frames
 
-  @Test func binaryType1IsALegacyPreview() throws {
-    guard Fixtures.available else { return }
+  @Test(needsFixtures) func binaryType1IsALegacyPreview() throws {
     let bytes = try Fixtures.read("exec/ws-binary-legacy.frame15.type1.bin")
     guard case .preview(let preview)? = ServerEvent.decode(binary: bytes) else {
       Issue.record("type 1 did not decode as a preview")
@@ -127,8 +123,7 @@ import Workflow
     #expect(preview.bytes.count == 79 && preview.bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]))
   }
 
-  @Test func binaryType3IsNodeText() throws {
-    guard Fixtures.available else { return }
+  @Test(needsFixtures) func binaryType3IsNodeText() throws {
     let event = ServerEvent.decode(binary: try Fixtures.read("exec/ws-binary-legacy.frame22.type3.bin"))
     #expect(event == .text(node: "3", text: "width: 8, height: 8\n batch size: 2"))
     let other = ServerEvent.decode(
@@ -136,8 +131,7 @@ import Workflow
     #expect(other == .text(node: "3", text: "width: 8, height: 8\n batch size: 2"))
   }
 
-  @Test func binaryType4CarriesMetadata() throws {
-    guard Fixtures.available else { return }
+  @Test(needsFixtures) func binaryType4CarriesMetadata() throws {
     let bytes = try Fixtures.read("exec/ws-binary-with-metadata.frame16.type4.bin")
     guard case .preview(let preview)? = ServerEvent.decode(binary: bytes) else {
       Issue.record("type 4 did not decode as a preview")
@@ -152,7 +146,8 @@ import Workflow
 
   @Test func shortOrStrangeBinaryFrames() {
     #expect(ServerEvent.decode(binary: [0, 0, 0]) == nil)
-    #expect(ServerEvent.decode(binary: [0, 0, 0, 3, 0, 0, 0, 9, 0x31]) == nil)  // node id longer than the frame
+    // A node id longer than the frame.
+    #expect(ServerEvent.decode(binary: [0, 0, 0, 3, 0, 0, 0, 9, 0x31]) == nil)
     #expect(ServerEvent.decode(binary: [0, 0, 0, 9, 1, 2]) == .unknown(type: "binary:9"))
     guard case .preview(let jpeg)? = ServerEvent.decode(binary: [0, 0, 0, 1, 0, 0, 0, 1, 0xFF, 0xD8]) else {
       Issue.record("JPEG preview did not decode")
@@ -163,8 +158,7 @@ import Workflow
 
   // MARK: - HTTP answers
 
-  @Test func historyEntries() throws {
-    guard Fixtures.available else { return }
+  @Test(needsFixtures) func historyEntries() throws {
     let body = try Fixtures.responseBody("exec/basic-run1.history.json")
     let id = "9a1ce28d-ecc1-4835-a41a-9f8c95482084"
     let entry = try #require(HistoryEntry(promptID: id, json: body[id] ?? .null))
@@ -180,8 +174,7 @@ import Workflow
     if case .interrupted = entries[1].outcome {} else { Issue.record("the second entry was interrupted") }
   }
 
-  @Test func queueSnapshotsAndKeysInThem() throws {
-    guard Fixtures.available else { return }
+  @Test(needsFixtures) func queueSnapshotsAndKeysInThem() throws {
     let exchanges = try #require(try Fixtures.json("exec/interrupt-and-queue.http.json").arrayValue)
     let busy = try QueueSnapshot(json: exchanges[3]["response"]?["body"] ?? .null, server: .comfyDefault)
     #expect(busy.running.map(\.promptID) == ["667dd52d-e420-4f95-9cb5-823c8c6d6099"])
@@ -201,8 +194,7 @@ import Workflow
     #expect(!masked.contains("FAKEKEY") && masked.contains("••••"))
   }
 
-  @Test func rejectionsReadAsActionableLines() throws {
-    guard Fixtures.available else { return }
+  @Test(needsFixtures) func rejectionsReadAsActionableLines() throws {
     let missing = try #require(
       PromptRejection(json: Fixtures.responseBody("validation/b-missing-required-input.json")))
     #expect(missing.type == "prompt_outputs_failed_validation")

@@ -56,13 +56,17 @@ import Workflow
 
   @Test func progressIsReported() async throws {
     try await withSimulator(SimulatorConfiguration(stepDelay: .milliseconds(2))) { _, connection in
+      // Subscribed before the POST: on a busy machine the whole run can be over before `follow` attaches.
+      let events = await connection.events()
       let queued = try await connection.run(Prompts.upscale(size: 1024))
-      let (tracker, events) = try await connection.finish(queued.promptID)
-      #expect(tracker.outcome == .success)
-      let progress = events.compactMap { event -> Double? in
-        if case .update(.progress(node: "3", let value, _), _) = event { return value }
-        return nil
+      var progress: [Double] = []
+      for await event in events {
+        guard case .prompt(queued.promptID, let update, _) = event else { continue }
+        if case .progress(node: "3", let value, _) = update { progress.append(value) }
+        if case .finished = update { break }
       }
+      let (tracker, _) = try await connection.finish(queued.promptID)
+      #expect(tracker.outcome == .success)
       #expect(progress.count >= 2 && progress == progress.sorted())
       #expect(tracker.nodes["3"]?.fraction == 1)
       #expect(tracker.nodes["4"]?.outputs.first?.type == "temp")

@@ -25,8 +25,7 @@ import Workflow
     return (tracker, updates)
   }
 
-  @Test func basicRunSucceedsWithItsOutput() throws {
-    guard Fixtures.available else { return }
+  @Test(needsFixtures) func basicRunSucceedsWithItsOutput() throws {
     let (tracker, updates) = try run("basic-run1")
     #expect(tracker.outcome == .success)
     #expect(tracker.nodes.values.map(\.state) == [.finished, .finished, .finished])
@@ -40,8 +39,7 @@ import Workflow
     #expect(tracker.nodes.values.allSatisfy { $0.seconds != nil })
   }
 
-  @Test func cachedRunReportsEveryNodeCachedAndTheOutputAgain() throws {
-    guard Fixtures.available else { return }
+  @Test(needsFixtures) func cachedRunReportsEveryNodeCachedAndTheOutputAgain() throws {
     let (tracker, updates) = try run("basic-run2-cached")
     #expect(tracker.outcome == .success)
     #expect(tracker.nodes.values.map(\.state) == [.cached, .cached, .cached])
@@ -50,8 +48,7 @@ import Workflow
     #expect(!updates.contains { if case .nodeStarted = $0 { true } else { false } })
   }
 
-  @Test func progressTextAndSubfolders() throws {
-    guard Fixtures.available else { return }
+  @Test(needsFixtures) func progressTextAndSubfolders() throws {
     let (tracker, updates) = try run("progress-with-feature-flags")
     #expect(tracker.outcome == .success)
     let upscale = try #require(tracker.nodes["3"])
@@ -63,8 +60,7 @@ import Workflow
     #expect(updates.filter { $0 == .progress(node: "3", value: 2, max: 3) }.count == 1)
   }
 
-  @Test func previewsAreKeptPerNode() throws {
-    guard Fixtures.available else { return }
+  @Test(needsFixtures) func previewsAreKeptPerNode() throws {
     let (legacy, _) = try run("ws-binary-legacy")
     #expect(legacy.previews.count == 3)
     #expect(
@@ -76,8 +72,7 @@ import Workflow
     #expect(tagged.previews.allSatisfy { $0.image.metadata != nil })
   }
 
-  @Test func runtimeErrorFailsTheNode() throws {
-    guard Fixtures.available else { return }
+  @Test(needsFixtures) func runtimeErrorFailsTheNode() throws {
     let (tracker, _) = try run("runtime-error-saveimage-outside-output")
     guard case .failed(let failure)? = tracker.outcome else {
       Issue.record("expected a failure, got \(String(describing: tracker.outcome))")
@@ -87,8 +82,7 @@ import Workflow
     #expect(tracker.nodes["1"]?.state == .finished && tracker.nodes["2"]?.state == .failed)
   }
 
-  @Test func interruptStopsAtTheRunningNode() throws {
-    guard Fixtures.available else { return }
+  @Test(needsFixtures) func interruptStopsAtTheRunningNode() throws {
     let (tracker, _) = try run("interrupt-targeted")
     guard case .interrupted(let stop)? = tracker.outcome else {
       Issue.record("expected an interruption, got \(String(describing: tracker.outcome))")
@@ -100,8 +94,7 @@ import Workflow
   }
 
   /// Socket 1 drops after progress 3/50; socket 2 greets with `executing {node: 3}` and then follows to the end.
-  @Test func reconnectMidRunContinuesFromTheGreeting() throws {
-    guard Fixtures.available else { return }
+  @Test(needsFixtures) func reconnectMidRunContinuesFromTheGreeting() throws {
     let (id, workflow) = try prompt("exec/reconnect-mid-run.post_prompt.json")
     var tracker = PromptTracker(promptID: id, prompt: workflow, at: 0)
     for event in try Fixtures.events("exec/reconnect-mid-run.ws.jsonl", socket: 1) {
@@ -119,8 +112,7 @@ import Workflow
   }
 
   /// Socket 1 drops after the first progress; the prompt ends while nobody listens: history tells the end.
-  @Test func reconnectAfterFinishIsReconciledFromHistory() throws {
-    guard Fixtures.available else { return }
+  @Test(needsFixtures) func reconnectAfterFinishIsReconciledFromHistory() throws {
     let (id, workflow) = try prompt("exec/reconnect-after-finish.post_prompt.json")
     var tracker = PromptTracker(promptID: id, prompt: workflow, at: 0)
     for event in try Fixtures.events("exec/reconnect-after-finish.ws.jsonl", socket: 1) {

@@ -13,9 +13,9 @@ func num(_ text: String) -> JSONValue { .number(JSONNumber(uncheckedText: text))
 
   /// Fixture-based: each `ui-to-api/*.ui.json` converts to the byte-identical `*.api.json` the real
   /// frontend 1.27.10 produced (2-space JSON, as the fixtures are written).
-  @Test(arguments: ["basic", "seed-equivalent", "edge-cases"])
+  @Test(needsFixtures, arguments: ["basic", "seed-equivalent", "edge-cases"])
   func recordedPairsConvertByteForByte(_ name: String) throws {
-    guard Fixtures.available, let catalog = CatalogFixtures.full else { return }
+    let catalog = try CatalogFixtures.full
     let ui = try Fixtures.json("ui-to-api/\(name).ui.json")
     let expected = String(decoding: try Fixtures.read("ui-to-api/\(name).api.json"), as: UTF8.self)
     let workflow = try convertUIWorkflow(ui, catalog: catalog)
@@ -24,8 +24,8 @@ func num(_ text: String) -> JSONValue { .number(JSONNumber(uncheckedText: text))
   }
 
   /// Fixture-based: the converted edge cases are what the server then accepted, with node 8 reported.
-  @Test func convertedEdgeCasesValidateLikeTheSubmission() throws {
-    guard Fixtures.available, let catalog = CatalogFixtures.full else { return }
+  @Test(needsFixtures) func convertedEdgeCasesValidateLikeTheSubmission() throws {
+    let catalog = try CatalogFixtures.full
     let workflow = try convertUIWorkflow(try Fixtures.json("ui-to-api/edge-cases.ui.json"), catalog: catalog)
     let result = validate(prompt: workflow.json, catalog: catalog)
     #expect(result.accepted)
@@ -34,8 +34,8 @@ func num(_ text: String) -> JSONValue { .number(JSONNumber(uncheckedText: text))
 
   /// Fixture-based (catalog): ComfyUI's default text-to-image graph converts to the well-known export,
   /// widget values first in catalog order, then links; the seed's "randomize" stays in the UI.
-  @Test func theDefaultGraphConvertsToTheFamiliarExport() throws {
-    guard Fixtures.available, let catalog = CatalogFixtures.full else { return }
+  @Test(needsFixtures) func theDefaultGraphConvertsToTheFamiliarExport() throws {
+    let catalog = try CatalogFixtures.full
     let ui = Self.ui(
       nodes: [
         Self.node(

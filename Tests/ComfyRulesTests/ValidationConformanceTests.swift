@@ -40,8 +40,8 @@ import Workflow
     #expect(actual == .object(expected), "\(recorded.name):\n\(actual.serialized(.indented(1)))")
   }
 
-  @Test func everyRecordedValidationCaseGetsTheServersAnswer() throws {
-    guard Fixtures.available, let catalog = CatalogFixtures.full else { return }
+  @Test(needsFixtures) func everyRecordedValidationCaseGetsTheServersAnswer() throws {
+    let catalog = try CatalogFixtures.full
     let index = try Fixtures.json("validation/index.json").arrayValue ?? []
     #expect(index.count == 23)
     var compared = 0
@@ -78,8 +78,8 @@ import Workflow
     #expect(compared == 20)
   }
 
-  @Test func everyRecordedSubmissionElsewhereIsJudgedTheSame() throws {
-    guard Fixtures.available, let catalog = CatalogFixtures.full else { return }
+  @Test(needsFixtures) func everyRecordedSubmissionElsewhereIsJudgedTheSame() throws {
+    let catalog = try CatalogFixtures.full
     var files = Fixtures.files(endingWith: ".post_prompt.json")
     files += Fixtures.files(endingWith: ".http.json")
     var compared = 0
@@ -95,8 +95,8 @@ import Workflow
     #expect(compared >= 19)
   }
 
-  @Test func theRuntimeErrorCasesAreAcceptedWithTheirOutputs() throws {
-    guard Fixtures.available, let catalog = CatalogFixtures.full else { return }
+  @Test(needsFixtures) func theRuntimeErrorCasesAreAcceptedWithTheirOutputs() throws {
+    let catalog = try CatalogFixtures.full
     let v3Combo = try #require(
       try Self.exchanges(in: "exec/runtime-error-v3-combo-value-not-validated.post_prompt.json").first)
     let result = PromptValidation.validateRequestBody(v3Combo.body, catalog: catalog)
@@ -110,8 +110,8 @@ import Workflow
     #expect(edge.nodeErrors["8"]?.errors.map(\.type) == ["required_input_missing"])
   }
 
-  @Test func theAcceptedIntCasesAreConvertedAsTheServerStoresThem() throws {
-    guard Fixtures.available, let catalog = CatalogFixtures.full else { return }
+  @Test(needsFixtures) func theAcceptedIntCasesAreConvertedAsTheServerStoresThem() throws {
+    let catalog = try CatalogFixtures.full
     for (name, width) in [("q-float-for-INT", "8"), ("r-string-number-for-INT", "8")] {
       let recorded = try #require(try Self.exchanges(in: "validation/\(name).json").first)
       let result = PromptValidation.validateRequestBody(recorded.body, catalog: catalog)
@@ -120,37 +120,4 @@ import Workflow
     }
   }
 
-  @Test func theDescriptionOfEachRejectionNamesTheFix() throws {
-    guard Fixtures.available, let catalog = CatalogFixtures.full else { return }
-    func describe(_ name: String) throws -> [String] {
-      let recorded = try #require(try Self.exchanges(in: "validation/\(name).json").first)
-      return PromptValidation.validateRequestBody(recorded.body, catalog: catalog).describeForUser(
-        catalog: catalog)
-    }
-    #expect(try describe("a-unknown-class_type").first?.contains("no node class NoSuchNode") == true)
-    #expect(
-      try describe("b-missing-required-input").last?.contains("width is missing (required INT, default 512)")
-        == true)
-    #expect(
-      try describe("c-link-to-nonexistent-node").last?.contains(
-        "image links to node 99, which is not in the workflow") == true)
-    #expect(try describe("c2-output-node-links-to-nonexistent-node").last?.contains("node 99") == true)
-    #expect(
-      try describe("d-wrong-type-string-for-INT").last?.contains(
-        "width takes a whole number (INT); \"wide\" is not one") == true)
-    #expect(try describe("e-value-out-of-range-max").last?.contains("allowed 1…16384") == true)
-    #expect(try describe("e2-value-out-of-range-min").last?.contains("smaller than the minimum 1") == true)
-    #expect(try describe("f-no-output-node").first?.contains("no output node") == true)
-    #expect(try describe("j-bad-linked-input-length").last?.contains("__value__") == true)
-    let mismatch = try describe("k-return-type-mismatch").last ?? ""
-    #expect(mismatch.contains("1.width wants INT but 2:0 gives IMAGE"), "\(mismatch)")
-    let choice = try describe("l-value-not-in-list-v1-combo").last ?? ""
-    #expect(choice.contains("\"bogus\" is not one of the 5 choices"), "\(choice)")
-    #expect(try describe("m-loadimage-missing-file").last?.contains("no input file no-such-file.png") == true)
-    let slot = try describe("n-output-slot-out-of-range").last ?? ""
-    #expect(
-      slot.contains("image links to output 5 of node 2 (EmptyImage), whose outputs are 0 IMAGE"), "\(slot)")
-    let partial = try describe("p-partial-one-output-ok-one-bad")
-    #expect(partial.first == "accepted, but output 9 will not run:", "\(partial)")
-  }
 }

@@ -57,7 +57,7 @@ struct FileRouteTests {
 
   @Test(
     "view: 404 missing, 400 for .. and absolute names and unknown types, 403 for subfolder escapes",
-    .simulator)
+    .simulator, needsFixtures)
   func viewErrors() async throws {
     let sim = try SimHarness.require()
     _ = try await sim.upload(SmallPrompts.pngBytes(), filename: "here.png", fields: [("type", "output")])
@@ -79,16 +79,14 @@ struct FileRouteTests {
       #expect(answer.status == status, "\(path)")
       if status != 200 { #expect(answer.body.isEmpty, "\(path)") }
     }
-    if Fixtures.available {
-      for file in ["exec/view-missing-404.json", "exec/view-dotdot-400.json"] {
-        let recorded = try Fixtures.json(file)
-        let query = (recorded["request"]?["query"]?.objectValue ?? [:]).map {
-          "\($0.key)=\($0.value.stringValue ?? "")"
-        }
-        let answer = try await sim.get("/view?" + query.joined(separator: "&"))
-        #expect(
-          answer.status == Int(recorded["response"]?["status"]?.numberValue?.int64Value ?? 0), "\(file)")
+    for file in ["exec/view-missing-404.json", "exec/view-dotdot-400.json"] {
+      let recorded = try Fixtures.json(file)
+      let query = (recorded["request"]?["query"]?.objectValue ?? [:]).map {
+        "\($0.key)=\($0.value.stringValue ?? "")"
       }
+      let answer = try await sim.get("/view?" + query.joined(separator: "&"))
+      #expect(
+        answer.status == Int(recorded["response"]?["status"]?.numberValue?.int64Value ?? 0), "\(file)")
     }
   }
 }

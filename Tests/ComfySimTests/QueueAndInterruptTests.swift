@@ -12,7 +12,7 @@ private let slowSteps = SimulatorConfiguration(stepDelay: .milliseconds(10))
 struct QueueAndInterruptTests {
   @Test(
     "GET /queue while running; delete and clear touch pending items only; interrupts",
-    .timeLimit(.minutes(1)), .simulator(slowSteps))
+    .timeLimit(.minutes(1)), .simulator(slowSteps), needsFixtures)
   func interruptAndQueue() async throws {
     let sim = try SimHarness.require()
     let socket = try await sim.socket(clientID: "comfysh-queue")
@@ -29,11 +29,9 @@ struct QueueAndInterruptTests {
     let queue = try #require(try await sim.get("/queue").json)
     #expect(queue["queue_running"]?.arrayValue?.map { $0[1] } == [.string(long)])
     #expect(queue["queue_pending"]?.arrayValue?.map { $0[1] } == [.string(small1), .string(small2)])
-    if Fixtures.available {
-      let recorded = try #require(
-        try Fixtures.json("exec/interrupt-and-queue.http.json")[3]?["response"]?["body"])
-      #expect(shapeDifferences(withoutPrompts(recorded), withoutPrompts(queue)) == [])
-    }
+    let recorded = try #require(
+      try Fixtures.json("exec/interrupt-and-queue.http.json")[3]?["response"]?["body"])
+    #expect(shapeDifferences(withoutPrompts(recorded), withoutPrompts(queue)) == [])
 
     #expect(try await sim.post("/queue", json: ["delete": [.string(small2)]]).status == 200)
     #expect(try await sim.get("/queue").json?["queue_pending"]?.arrayValue?.count == 1)
@@ -130,7 +128,7 @@ struct QueueAndInterruptTests {
 
   @Test(
     "GET /queue shows the API key of a running prompt; history strips it; the test hook saw it",
-    .simulator(slowSteps))
+    .simulator(slowSteps), needsFixtures)
   func apiKeyInQueueNotHistory() async throws {
     let sim = try SimHarness.require()
     let socket = try await sim.socket(clientID: "qkey")
@@ -148,14 +146,12 @@ struct QueueAndInterruptTests {
       running[3] == [
         "api_key_comfy_org": "comfyui-FAKEKEY", "auth_token_comfy_org": "token", "client_id": "qkey",
       ])
-    if Fixtures.available {
-      let recorded = try Fixtures.json("misc/queue-shows-api-key-history-does-not.http.json")[1]?[
-        "response"]?["body"]
-      let recordedItem = withoutPrompts(["queue_running": [recorded?["queue_running"]?[0] ?? .null]])
-      #expect(
-        shapeDifferences(recordedItem, withoutPrompts(["queue_running": [running]]), extraKeysAllowed: true)
-          == [])
-    }
+    let recorded = try Fixtures.json("misc/queue-shows-api-key-history-does-not.http.json")[1]?[
+      "response"]?["body"]
+    let recordedItem = withoutPrompts(["queue_running": [recorded?["queue_running"]?[0] ?? .null]])
+    #expect(
+      shapeDifferences(recordedItem, withoutPrompts(["queue_running": [running]]), extraKeysAllowed: true)
+        == [])
     _ = try await sim.post("/interrupt", json: ["prompt_id": .string(id)])
     _ = await socket.collectPrompt()
     let history = try #require(onlyValue(try await sim.get("/history/\(id)").json))

@@ -19,7 +19,7 @@ struct ReconnectTests {
 
   @Test(
     "mid-run: the new socket is greeted with the running node, then gets the rest of the run",
-    .simulator(ReconnectTests.configuration))
+    .simulator(ReconnectTests.configuration), needsFixtures)
   func midRun() async throws {
     let sim = try SimHarness.require()
     let (first, id) = try await Self.start(sim, client: "rc-mid")
@@ -48,16 +48,14 @@ struct ReconnectTests {
     #expect(Array(kinds(frames).suffix(4)) == ["progress_state", "execution_success", "status", "executing"])
     let history = try #require(onlyValue(try await sim.get("/history/\(id)").json))
     #expect(history["status"]?["status_str"] == "success")
-    if Fixtures.available {
-      let recorded = try Fixtures.messageKinds("exec/reconnect-mid-run.ws.jsonl", socket: 2)
-      #expect(Array(recorded.prefix(2)) == head)
-      #expect(Array(recorded.suffix(7)) == Array(kinds(frames).suffix(7)))
-    }
+    let recorded = try Fixtures.messageKinds("exec/reconnect-mid-run.ws.jsonl", socket: 2)
+    #expect(Array(recorded.prefix(2)) == head)
+    #expect(Array(recorded.suffix(7)) == Array(kinds(frames).suffix(7)))
   }
 
   @Test(
     "after the finish: the new socket gets only status and feature_flags; history has the outcome",
-    .simulator(ReconnectTests.configuration))
+    .simulator(ReconnectTests.configuration), needsFixtures)
   func afterFinish() async throws {
     let sim = try SimHarness.require()
     let (first, id) = try await Self.start(sim, client: "rc-after")
@@ -74,9 +72,7 @@ struct ReconnectTests {
     await second.close()
     #expect(kinds(frames) == ["status", "feature_flags"])
     #expect(frames.first?.data?["status"]?["exec_info"]?["queue_remaining"] == 0)
-    if Fixtures.available {
-      #expect(kinds(frames) == (try Fixtures.messageKinds("exec/reconnect-after-finish.ws.jsonl", socket: 2)))
-    }
+    #expect(kinds(frames) == (try Fixtures.messageKinds("exec/reconnect-after-finish.ws.jsonl", socket: 2)))
   }
 
   @Test(

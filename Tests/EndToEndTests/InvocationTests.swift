@@ -4,11 +4,10 @@ import Testing
 
 @testable import Workflow
 
-/// The forms of DESIGN §2, run on the built binary.
+/// The forms of Docs/guide.md, Starting, run on the built binary.
 @Suite(.timeLimit(.minutes(2))) struct InvocationTests {
   /// The issue's own check: piping commands into comfysh writes the expected file for the seed workflow.
-  @Test func pipedCommandsEditTheSeedWorkflow() async throws {
-    guard Fixtures.available else { return }
+  @Test(needsFixtures) func pipedCommandsEditTheSeedWorkflow() async throws {
     let folder = Binary.temporaryFolder()
     let source = Fixtures.path("api-nodes/seed-workflow.api.json")
     let result = try await Binary.run(
@@ -21,8 +20,7 @@ import Testing
     #expect(try String(contentsOfFile: folder + "/OUT.json", encoding: .utf8) == expected)
   }
 
-  @Test func uneditedExportsRoundTripByteForByte() async throws {
-    guard Fixtures.available else { return }
+  @Test(needsFixtures) func uneditedExportsRoundTripByteForByte() async throws {
     let folder = Binary.temporaryFolder()
     for name in [
       "api-nodes/seed-workflow.api.json", "ui-to-api/basic.api.json", "ui-to-api/edge-cases.api.json",
@@ -86,8 +84,7 @@ import Testing
     #expect(open.stderr.contains("ended inside a { block started on line 1"))
   }
 
-  @Test func loadsAWorkflowGivenOnTheCommandLine() async throws {
-    guard Fixtures.available else { return }
+  @Test(needsFixtures) func loadsAWorkflowGivenOnTheCommandLine() async throws {
     let folder = Binary.temporaryFolder()
     let result = try await Binary.run([Fixtures.path("exec/basic-output.png")], stdin: "nodes\n", in: folder)
     #expect(result.status == 0, "\(result.stderr)")

@@ -7,9 +7,8 @@ import Testing
 /// The shell with the recorded ComfyUI 0.3.64 catalog: typed set, checked link, add defaults,
 /// catalog/info/validate, and completion from the catalog.
 @MainActor
-@Suite struct CatalogCommandTests {
-  func harness() async -> ShellHarness? {
-    guard Fixtures.available else { return nil }
+@Suite(needsFixtures) struct CatalogCommandTests {
+  func harness() async -> ShellHarness {
     let h = ShellHarness()
     h.session.catalog.path = Fixtures.path("object_info.json")
     await h.loadSeed()
@@ -17,7 +16,7 @@ import Testing
   }
 
   @Test func typedSetChecksEveryType() async throws {
-    guard let h = await harness() else { return }
+    let h = await harness()
     // INT keeps its text up to 2^64-1, refuses more, truncates fractions with a note.
     _ = await h.ok("set 11.seed 18446744073709551615")
     #expect(
@@ -47,7 +46,7 @@ import Testing
   }
 
   @Test func comboValuesSuggestTheClosestChoices() async throws {
-    guard let h = await harness() else { return }
+    let h = await harness()
     _ = await h.ok("add ImageScale as 30")
     _ = await h.ok("set 30.upscale_method bicubic")
     let error = await h.fails("set 30.upscale_method bicubik")
@@ -56,7 +55,7 @@ import Testing
   }
 
   @Test func linksAreTypeChecked() async throws {
-    guard let h = await harness() else { return }
+    let h = await harness()
     let error = await h.fails("link 12.images 14:1")
     #expect(error.contains("12.images takes IMAGE, but 14:1 is MASK"))
     #expect(error.contains("14:0 (LoadImage \"Load Image\")"))
@@ -68,7 +67,7 @@ import Testing
   }
 
   @Test func addFillsDefaultsAndSaysWhatNeedsALink() async throws {
-    guard let h = await harness() else { return }
+    let h = await harness()
     let out = await h.ok("add KSampler as 40")
     #expect(out.contains("added 40  KSampler  \"KSampler\""))
     #expect(
@@ -87,7 +86,7 @@ import Testing
   }
 
   @Test func unlinkRestoresAWidgetDefault() async throws {
-    guard let h = await harness() else { return }
+    let h = await harness()
     _ = await h.ok("add PrimitiveInt as 50; add EmptyImage as 51")
     _ = await h.ok("link 51.width 50:0")
     #expect(await h.ok("unlink 51.width") == "51.width = 512 (its default)\n")
@@ -95,12 +94,12 @@ import Testing
   }
 
   @Test func nodesMarksPaidNodes() async throws {
-    guard let h = await harness() else { return }
+    let h = await harness()
     #expect(await h.ok("nodes").contains("\"Flux 1.1 [pro] Ultra Image\"  paid"))
   }
 
   @Test func infoDescribesAClass() async throws {
-    guard let h = await harness() else { return }
+    let h = await harness()
     let out = await h.ok("info KSampler")
     #expect(out.hasPrefix("KSampler  \"KSampler\"  sampling"))
     #expect(out.contains("seed"))
@@ -111,7 +110,7 @@ import Testing
   }
 
   @Test func catalogSearches() async throws {
-    guard let h = await harness() else { return }
+    let h = await harness()
     #expect(
       await h.ok("catalog").hasPrefix("catalog: 496 node classes (100 paid API nodes) from object_info.json"))
     let out = await h.ok("catalog upscale")
@@ -121,7 +120,7 @@ import Testing
   }
 
   @Test func validateExplainsAndAnswersAsTheServer() async throws {
-    guard let h = await harness() else { return }
+    let h = await harness()
     // example.png is not in the recorded server's input folder.
     let text = await h.fails("validate")
     #expect(text.contains("the server would reject this workflow (prompt_outputs_failed_validation)"))
@@ -136,7 +135,7 @@ import Testing
   }
 
   @Test func uiFilesAreConvertedOnLoad() async throws {
-    guard let h = await harness() else { return }
+    let h = await harness()
     let out = await h.ok("load \(Fixtures.path("ui-to-api/basic.ui.json"))")
     #expect(out.contains("UI format"))
     let expected = try Workflow(apiJSON: Fixtures.json("ui-to-api/basic.api.json"))
@@ -156,7 +155,7 @@ import Testing
   }
 
   @Test func completionUsesTheCatalog() async throws {
-    guard let h = await harness() else { return }
+    let h = await harness()
     _ = await h.session.catalog.load()
     let context = h.session.completionContext()
     #expect(Completer.complete("add KSam", context: context).candidates.contains("KSampler"))

@@ -101,10 +101,7 @@ import Glibc
   }
 
   @Test func theKeyIsReadWithoutEchoAndTheTerminalRestored() async throws {
-    guard let terminal = Terminal() else {
-      Issue.record("no pseudo-terminal available")
-      return
-    }
+    let terminal = try #require(Terminal(), "no pseudo-terminal available")
     let before = terminal.localFlags
     #expect(before & tcflag_t(ECHO) != 0)
     let (result, screen) = await terminal.enter(TestKeys.work + "\r")
@@ -115,7 +112,7 @@ import Glibc
   }
 
   @Test func ctrlCCancelsAndRestoresTheTerminal() async throws {
-    guard let terminal = Terminal() else { return }
+    let terminal = try #require(Terminal(), "no pseudo-terminal available")
     let before = terminal.localFlags
     let (result, screen) = await terminal.enter("comfyui-half-typed\u{03}")
     #expect(throws: KeyError.cancelled) { try result.get() }
@@ -125,7 +122,7 @@ import Glibc
   }
 
   @Test func cancellingTheTaskRestoresTheTerminal() async throws {
-    guard let terminal = Terminal() else { return }
+    let terminal = try #require(Terminal(), "no pseudo-terminal available")
     let before = terminal.localFlags
     let cancel = HiddenEntry.CancelFlag()
     cancel.set()
@@ -135,7 +132,7 @@ import Glibc
   }
 
   @Test func backspaceCtrlUAndArrowKeysEdit() async throws {
-    guard let terminal = Terminal() else { return }
+    let terminal = try #require(Terminal(), "no pseudo-terminal available")
     let (result, _) = await terminal.enter("wrong\u{15}comfyui-abcx\u{7F}d\u{1B}[D\u{1B}OCéf\u{7F}\n")
     #expect(try result.get() == "comfyui-abcdé")
     let (empty, _) = await terminal.enter("\u{04}")

@@ -1,3 +1,4 @@
+import ComfyClient
 import Testing
 
 @testable import Shell
@@ -9,15 +10,15 @@ import Testing
   @Test func longKeysShowTheirFirst12AndLast4Characters() {
     let masking = KeyMasking(secrets: [TestKeys.work])
     #expect(masking.apply("key \(TestKeys.work) sent") == "key comfyui-87d0…c1f2 sent")
-    #expect(KeyMask.mask(TestKeys.work) == "comfyui-87d0…c1f2")
+    #expect(Secrets.mask(TestKeys.work) == "comfyui-87d0…c1f2")
   }
 
   @Test func shortKeysShowNothingOfThemselves() {
     let masking = KeyMasking(secrets: [TestKeys.short, "abcdefgh"])
     #expect(masking.apply("a=\(TestKeys.short); b=abcdefgh.") == "a=••••; b=••••.")
     // Under 24 characters nothing shows, so at least 8 characters of a key always stay hidden.
-    #expect(KeyMask.mask(String(repeating: "x", count: 23)) == "••••")
-    #expect(KeyMask.mask("comfyui-0123456789abcdef") == "comfyui-0123…cdef")
+    #expect(Secrets.mask(String(repeating: "x", count: 23)) == "••••")
+    #expect(Secrets.mask("comfyui-0123456789abcdef") == "comfyui-0123…cdef")
   }
 
   @Test func secretsShorterThanAKeyAreNotMasked() {

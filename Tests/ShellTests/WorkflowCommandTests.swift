@@ -58,8 +58,7 @@ import Testing
     #expect(h.read("out.api.json")?.contains("\"width\": 64") == true)
   }
 
-  @Test func loadsFixturePNG() async throws {
-    guard Fixtures.available else { return }
+  @Test(needsFixtures) func loadsFixturePNG() async throws {
     let h = ShellHarness()
     let out = await h.ok("load \(Fixtures.path("exec/basic-output.png"))")
     #expect(out.contains("3 nodes · PNG (with its UI workflow)"))

@@ -17,16 +17,17 @@ public struct FixtureSet: Sendable {
   init(folder: String, version: String) {
     self.folder = folder
     self.version = version
-    var candidates: [String] = []
+    // `COMFYSH_FIXTURES` names the `fixtures` folder that holds every set (a folder that does not
+    // exist hides them, to see what runs without); else they are looked for beside the package.
     if let env = getenv("COMFYSH_FIXTURES") {
-      // The variable names the `fixtures` folder that holds every set.
-      candidates.append(String(cString: env) + "/" + folder)
+      let path = String(cString: env) + "/" + folder
+      root = FileIO.isFolder(path) ? path : nil
+      return
     }
     // Tests/TestSupport/Fixtures.swift → the package root.
     var packageRoot = String(#filePath)
     for _ in 0..<3 { packageRoot = FileIO.parentFolder(of: packageRoot) }
-    candidates.append(packageRoot + "/../shared/fixtures/" + folder)
-    candidates.append("../shared/fixtures/" + folder)
+    let candidates = [packageRoot + "/../shared/fixtures/" + folder, "../shared/fixtures/" + folder]
     root = candidates.first { FileIO.isFolder($0) }
   }
 

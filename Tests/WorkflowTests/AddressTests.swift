@@ -2,7 +2,7 @@ import Testing
 
 @testable import Workflow
 
-/// Every address form of DESIGN §3.
+/// Every address form of Docs/guide.md, Addresses.
 @Suite struct AddressTests {
   let workflow = try! Workflow(
     apiJSON: JSONValue.parse(

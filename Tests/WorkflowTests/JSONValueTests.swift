@@ -93,8 +93,7 @@ import Testing
   }
 
   /// Every recorded JSON file parses and re-serialises to the same JSON, key order and number text included.
-  @Test func everyFixtureRoundTrips() throws {
-    guard Fixtures.available else { return }
+  @Test(needsFixtures) func everyFixtureRoundTrips() throws {
     let files = Fixtures.files(endingWith: ".json")
     #expect(files.count > 80)
     for file in files {
@@ -116,10 +115,21 @@ import Testing
   }
 
   /// The indent-1 object_info keeps its exact number text, e.g. the seed max.
-  @Test func objectInfoKeepsHugeNumbers() throws {
-    guard Fixtures.available else { return }
+  @Test(needsFixtures) func objectInfoKeepsHugeNumbers() throws {
     let info = try Fixtures.json("object_info.json")
     let seedMax = info["KSampler"]?["input"]?["required"]?["seed"]?.arrayValue?[1]["max"]
     #expect(seedMax == .number(JSONNumber(uncheckedText: "18446744073709551615")))
+  }
+}
+
+@Suite struct JSONNumberFromDoubleTests {
+  @Test func nonFiniteDoublesAreNeverWritten() {
+    #expect(JSONNumber(Double.nan) == nil)
+    #expect(JSONNumber(Double.infinity) == nil)
+    #expect(JSONNumber(-Double.infinity) == nil)
+    #expect(JSONValue.double(.nan) == .null)
+    #expect(JSONValue.double(2.5).serialized() == "2.5")
+    #expect(JSONValue.double(3).serialized() == "3")
+    #expect(JSONNumber(1e-7).map { JSONNumber.isValid($0.text) } == true)
   }
 }

@@ -109,8 +109,8 @@ public struct ValidationResult: Sendable {
   public var serverFault: String?
   /// Inputs the server rewrote while validating (`int("8")` → 8, `__value__` unwrapped), per node.
   var conversions: [String: [(input: String, value: JSONValue)]] = [:]
-  /// The prompt as received, for `validatedPrompt`.
-  var originalPrompt: JSONValue?
+  /// The prompt as received.
+  public internal(set) var originalPrompt: JSONValue?
 
   public init(
     accepted: Bool, error: PromptError?, nodeErrors: OrderedDictionary<String, NodeErrors> = [:],

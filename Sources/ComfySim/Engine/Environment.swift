@@ -96,6 +96,7 @@ final class SimEnvironment: Sendable {
   let hub: Hub
   let queue: PromptQueue
   let stepDelay: Duration
+  let samplerPreviews: Bool
   private let faultState: Mutex<SimulatorFaults>
   private let keys = Mutex<[String]>([])
 
@@ -122,6 +123,7 @@ final class SimEnvironment: Sendable {
     hub = Hub()
     queue = PromptQueue(hub: hub)
     stepDelay = configuration.stepDelay
+    samplerPreviews = configuration.samplerPreviews
     faultState = Mutex(configuration.faults)
   }
 

@@ -132,7 +132,7 @@ struct NodeCall {
       let steps = max(1, int("steps") ?? 20)
       for step in 1...steps {
         try await run.pause(environment.stepDelay)
-        try run.reportProgress(value: step, max: steps)
+        try run.reportProgress(value: step, max: steps, preview: samplerPreview(step: step, of: steps))
       }
       var hasher = Hasher()
       hasher.combine(seed("seed"))
@@ -372,9 +372,11 @@ struct NodeCall {
     guard let nodeClass else { return NodeResult(outputs: []) }
     if nodeClass.isAPINode { try requireKey() }
     if let steps = int("steps"), steps > 0 {
+      let sampler = SamplerPreview.isSampler(classType)
       for step in 1...min(steps, 10000) {
         try await run.pause(environment.stepDelay)
-        try run.reportProgress(value: step, max: steps)
+        try run.reportProgress(
+          value: step, max: steps, preview: sampler ? samplerPreview(step: step, of: steps) : nil)
       }
     }
     var hasher = Hasher()

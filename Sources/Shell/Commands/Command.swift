@@ -1,4 +1,4 @@
-/// How `help` groups commands (the sections of DESIGN §5).
+/// How `help` groups commands (the sections of Docs/commands.md).
 public enum CommandGroup: String, Sendable, CaseIterable {
   case workflow = "Workflow"
   case server = "Server"

@@ -1,3 +1,5 @@
+import ComfyClient
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -48,7 +50,7 @@ public struct ResolvedKey: Sendable, Equatable {
   public let value: String
   public let source: KeySource
   /// The only form in which the value is ever shown.
-  public var masked: String { KeyMask.mask(value) }
+  public var masked: String { Secrets.mask(value) }
 }
 
 /// One row of `key list`.

@@ -1,3 +1,5 @@
+import ComfyClient
+
 /// What a key name and a key value may look like, and how a name maps to its environment variable.
 /// Names are ASCII so that `COMFYSH_KEY_<NAME>` is always a valid variable name.
 public enum KeyRules {
@@ -6,9 +8,9 @@ public enum KeyRules {
   /// Used when no key is selected.
   public static let fallbackVariable = "COMFY_API_KEY"
   /// Comfy API keys start with this; others are accepted with a warning.
-  public static let expectedPrefix = "comfyui-"
+  public static let expectedPrefix = Secrets.keyPrefix
   /// Shorter values are refused: they are not API keys, and masking them would mangle ordinary output.
-  public static let minimumLength = 8
+  public static let minimumLength = Secrets.minimumLength
   public static let maximumLength = 4096
   public static let maximumNameLength = 40
 
@@ -86,11 +88,7 @@ public enum KeyRules {
     return name.utf8.allSatisfy { isASCIILetterOrDigit($0) || $0 == UInt8(ascii: "_") }
   }
 
-  static func isASCIILetterOrDigit(_ byte: UInt8) -> Bool {
-    (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
-      || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
-      || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
-  }
+  static func isASCIILetterOrDigit(_ byte: UInt8) -> Bool { Secrets.isASCIILetterOrDigit(byte) }
 
   static func isBlankOrControl(_ scalar: Unicode.Scalar) -> Bool {
     scalar.properties.isWhitespace || scalar.value < 0x20 || scalar.value == 0x7F

@@ -1,3 +1,5 @@
+import ComfyClient
+
 /// Which typed lines must stay out of the history file: lines that hold a key. comfysh never asks
 /// for a key on a command line, so such a line is a mistake (`key add work comfyui-…`) or a key
 /// pasted at the wrong prompt.

@@ -1,4 +1,4 @@
-/// Reads command lines and scripts (DESIGN §6): one command per line or `;`-separated, `#` comments,
+/// Reads command lines and scripts (Docs/guide.md, Scripts): one command per line or `;`-separated, `#` comments,
 /// `"…"` (JSON escapes), `'…'` (literal), JSON values `[…]`/`{…}`, and `for NAME in … { … }` blocks.
 public struct Parser {
   private let chars: [Character]

@@ -1,3 +1,4 @@
+import ComfyClient
 import Workflow
 
 #if canImport(Glibc)

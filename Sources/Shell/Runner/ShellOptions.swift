@@ -1,4 +1,4 @@
-/// Everything the command line decides about a session (DESIGN §2).
+/// Everything the command line decides about a session (Docs/guide.md, Starting).
 public struct ShellOptions: Sendable, Equatable {
   /// A workflow to load (`.json`, `.png`) or a script to run (anything else).
   public var file: String?

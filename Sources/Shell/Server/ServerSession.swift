@@ -140,7 +140,7 @@ public final class ServerSession {
   }
 
   /// True when the command line or the environment chose the server: the init script's `server` then
-  /// does not override it (DESIGN §2's order).
+  /// does not override it (the order in Docs/guide.md, Starting).
   var isPinned: Bool { origin == .option || origin == .environment || origin == .simulator }
 
   /// The HTTP client for the current server.

@@ -53,7 +53,7 @@ extension Session {
 }
 
 /// A key as it may be shown: `comfyui-87d0…c1f2` (the same form as `key list`).
-func maskKey(_ key: String) -> String { KeyMask.mask(key) }
+func maskKey(_ key: String) -> String { Secrets.mask(key) }
 
 extension Session {
   /// A JSON value with every credential masked (extra_data keys, this session's keys, `comfyui-…` strings).

@@ -66,7 +66,7 @@ struct EditChecks {
       if case .array = coercion.value { return (value, coercion.note) }
       return (coercion.value, coercion.note)
     case .failure(let error):
-      throw ShellError("\(NodeRef.id(node.id)).\(input): \(error.message)")
+      throw ShellError("\(NodeRef.id(node.id)).\(input): \(error.shellMessage)")
     }
   }
 

@@ -1,3 +1,4 @@
+import ComfyClient
 import ComfyRules
 import Workflow
 

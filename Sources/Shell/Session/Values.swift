@@ -1,7 +1,7 @@
 import Workflow
 
 extension Session {
-  /// Reads a value as DESIGN §4 says: numbers exactly as written, `"…"`/`'…'`/bare words as strings,
+  /// Reads a value as Docs/guide.md, Values says: numbers exactly as written, `"…"`/`'…'`/bare words as strings,
   /// `true`/`false`/`null`, JSON lists and objects (a 2-element `["id", slot]` list is a link),
   /// and `@file.txt` for a file's contents.
   public func inputValue(_ argument: Argument) throws -> InputValue {

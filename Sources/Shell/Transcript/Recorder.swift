@@ -1,3 +1,4 @@
+import ComfyClient
 import Media
 import Workflow
 
@@ -147,14 +148,5 @@ public final class Recorder {
     if before >= 0 { _ = ftruncate(fd, before) }
     writeError = String(cString: strerror(failure))
     close()
-  }
-}
-
-/// How keys are shown: the first 12 and last 4 characters, e.g. `comfyui-87d0…c1f2`. A key shorter
-/// than 24 characters shows nothing (`••••`), so that at least 8 characters of any key stay hidden.
-public enum KeyMask {
-  public static func mask(_ key: String) -> String {
-    guard key.count >= 24 else { return String(repeating: "•", count: 4) }
-    return String(key.prefix(12)) + "…" + String(key.suffix(4))
   }
 }

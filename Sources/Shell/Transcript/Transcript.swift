@@ -69,7 +69,7 @@ public struct Transcript: Sendable {
   }
 }
 
-/// Compares recorded output with fresh output, ignoring what changes from run to run (DESIGN §6).
+/// Compares recorded output with fresh output, ignoring what changes from run to run (Docs/guide.md, Scripts).
 public enum OutputMatcher {
   /// True when `actual` matches the recorded line: exactly after masking volatile values, or as a
   /// pattern when the recorded line ends with ` (re)` or ` (glob)`.

@@ -1,4 +1,4 @@
-/// How a command names a node (DESIGN §3): by id, or by `@title`.
+/// How a command names a node (Docs/guide.md, Addresses): by id, or by `@title`.
 public enum NodeRef: Sendable, Equatable, CustomStringConvertible {
   case id(String)
   case title(String)
@@ -226,7 +226,7 @@ extension Workflow {
     if nodes.count <= 12 {
       return "there is no node \(id); the nodes are \(nodes.keys.joined(separator: ", "))"
     }
-    return "there is no node \(id); `nodes` lists them"
+    return "there is no node \(id) among the workflow's \(nodes.count) nodes"
   }
 
   /// Resolves `NODE:SLOT`. `outputNames` gives a class's output names when a catalog is known.

@@ -23,9 +23,11 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
   public init(_ value: UInt64) { text = String(value) }
 
   /// The shortest text that reads back as `value`; integral values are written without `.0`,
-  /// as Python's `json.dumps` would not but JavaScript's `JSON.stringify` does.
-  public init(_ value: Double) {
-    if value.isFinite, value == value.rounded(), abs(value) < 1e15 {
+  /// as Python's `json.dumps` would not but JavaScript's `JSON.stringify` does. Nil for NaN and the
+  /// infinities, which JSON cannot write.
+  public init?(_ value: Double) {
+    guard value.isFinite else { return nil }
+    if value == value.rounded(), abs(value) < 1e15 {
       text = String(Int64(value))
     } else {
       text = "\(value)"
@@ -79,7 +81,8 @@ public enum JSONValue: Sendable, Hashable {
   case object(JSONObject)
 
   public static func int(_ value: Int) -> JSONValue { .number(JSONNumber(value)) }
-  public static func double(_ value: Double) -> JSONValue { .number(JSONNumber(value)) }
+  /// A number, or `null` for NaN and the infinities (as JavaScript's `JSON.stringify` writes them).
+  public static func double(_ value: Double) -> JSONValue { JSONNumber(value).map(JSONValue.number) ?? .null }
 
   public var stringValue: String? {
     if case .string(let s) = self { return s }

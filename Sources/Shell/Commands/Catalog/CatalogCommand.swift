@@ -1,7 +1,6 @@
 import ComfyRules
 import Workflow
 
-/// `catalog [PATTERN]`: searches the node classes the server knows (or `--catalog FILE` gives).
 struct CatalogCommand: Command {
   static let name = "catalog"
   static let group = CommandGroup.server

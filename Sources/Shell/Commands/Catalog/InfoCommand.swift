@@ -1,7 +1,6 @@
 import ComfyRules
 import Workflow
 
-/// `info CLASS`: a node class's inputs (types, defaults, ranges, choices, tooltips) and outputs.
 struct InfoCommand: Command {
   static let name = "info"
   static let group = CommandGroup.server

@@ -1,7 +1,6 @@
 import ComfyRules
 import Workflow
 
-/// `validate`: checks the workflow as ComfyUI's POST /prompt would, before anything is sent.
 struct ValidateCommand: Command {
   static let name = "validate"
   static let group = CommandGroup.workflow

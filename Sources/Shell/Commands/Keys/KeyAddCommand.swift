@@ -1,3 +1,4 @@
+import ComfyClient
 import Workflow
 
 /// `key add NAME`: stores a key under a name. The key is never an argument: it is read at a hidden
@@ -53,13 +54,13 @@ struct KeyAddCommand: KeySubcommand {
     try session.keyRing.add(name, value, replace: replace)
 
     let override = KeyRules.environmentVariable(for: name)
-    var text = "added key \(name) (\(KeyMask.mask(shown)))"
+    var text = "added key \(name) (\(Secrets.mask(shown)))"
     if case .environment(let variable) = value { text += ", read from $\(variable) when used" }
     text += session.keyRing.nameInUse == name ? "; it is in use" : "; `key use \(name)` to use it"
     session.console.result(
       text,
       json: [
-        "type": "key_added", "name": .string(name), "masked": .string(KeyMask.mask(shown)),
+        "type": "key_added", "name": .string(name), "masked": .string(Secrets.mask(shown)),
         "source": .string(KeySource.from(value).description),
       ])
     if session.keyRing.value(of: override) != nil {

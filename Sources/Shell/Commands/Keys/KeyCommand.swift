@@ -1,7 +1,7 @@
 import Workflow
 
-/// `key SUBCOMMAND …`: named API keys (DESIGN §7). Each subcommand is a command of its own
-/// (`KeyAddCommand`…); this one only dispatches, so `help key` and errors list them all.
+/// Each `key` subcommand is a command of its own (`KeyAddCommand`…); this one only dispatches,
+/// so `help key` and errors list them all.
 struct KeyCommand: Command {
   static let name = "key"
   static let aliases = ["keys"]

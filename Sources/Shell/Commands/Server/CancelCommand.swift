@@ -1,7 +1,6 @@
 import ComfyClient
 import Workflow
 
-/// `cancel ID`: removes a waiting prompt from the queue (a running one needs `interrupt`).
 struct CancelCommand: Command {
   static let name = "cancel"
   static let group = CommandGroup.server

@@ -1,8 +1,6 @@
 import ComfyClient
 import Workflow
 
-/// `download [DIR]`: fetches a prompt's files with GET /view into DIR, keeping subfolders and never
-/// overwriting a file that is there (the new one gets ` (1)`, ` (2)`… before its extension).
 struct DownloadCommand: Command {
   static let name = "download"
   static let group = CommandGroup.server

@@ -1,7 +1,6 @@
 import ComfyClient
 import Workflow
 
-/// `history [ID]`: recent prompts and how they ended, or one prompt's outcome and files.
 struct HistoryCommand: Command {
   static let name = "history"
   static let group = CommandGroup.server

@@ -1,7 +1,6 @@
 import ComfyClient
 import Workflow
 
-/// `interrupt [ID]`: stops the running prompt; with an id, only if that one is running.
 struct InterruptCommand: Command {
   static let name = "interrupt"
   static let group = CommandGroup.server

@@ -1,7 +1,6 @@
 import ComfyClient
 import Workflow
 
-/// `outputs [ID]`: the files a prompt wrote, node by node, and the previews kept from the socket.
 struct OutputsCommand: Command {
   static let name = "outputs"
   static let group = CommandGroup.server

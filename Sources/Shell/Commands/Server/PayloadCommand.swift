@@ -1,6 +1,5 @@
 import Workflow
 
-/// `payload`: the exact POST /prompt body `run` would send, with the API key masked.
 struct PayloadCommand: Command {
   static let name = "payload"
   static let group = CommandGroup.teaching

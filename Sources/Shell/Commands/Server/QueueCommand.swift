@@ -1,7 +1,6 @@
 import ComfyClient
 import Workflow
 
-/// `queue [clear]`: what runs and waits on the server (keys masked: ComfyUI shows them in clear).
 struct QueueCommand: Command {
   static let name = "queue"
   static let group = CommandGroup.server

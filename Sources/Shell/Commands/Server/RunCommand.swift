@@ -1,7 +1,6 @@
 import ComfyClient
 import Workflow
 
-/// `run [--front]`: posts the workflow to the server and prints the prompt id and queue number.
 struct RunCommand: Command {
   static let name = "run"
   static let group = CommandGroup.running

@@ -1,6 +1,5 @@
 import Workflow
 
-/// `seed [NODE.INPUT MODE]`: what happens to a number input at each `run` (the UI's control_after_generate).
 struct SeedCommand: Command {
   static let name = "seed"
   static let group = CommandGroup.running

@@ -1,7 +1,6 @@
 import ComfyClient
 import Workflow
 
-/// `server [URL|NAME]`, `server add NAME URL`, `server rm NAME`: show, switch and name servers.
 struct ServerCommand: Command {
   static let name = "server"
   static let group = CommandGroup.server
@@ -85,7 +84,7 @@ struct ServerCommand: Command {
       name = nil
       address = try session.parse { try ServerAddress(text) }
     }
-    // The init script's choice gives way to --server, --sim and $COMFYSH_SERVER (DESIGN §2).
+    // The init script's choice gives way to --server, --sim and $COMFYSH_SERVER (Docs/guide.md, Starting).
     if let source = session.interpreter?.sourceName, source == ShellPaths.configFolder + "/init.comfy",
       server.isPinned
     {

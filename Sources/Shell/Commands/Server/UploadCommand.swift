@@ -1,8 +1,6 @@
 import ComfyClient
 import Workflow
 
-/// `upload FILE [INPUT]`: sends an image to the server's input folder and, with INPUT, sets that input
-/// to the name the server chose (it may rename the file).
 struct UploadCommand: Command {
   static let name = "upload"
   static let group = CommandGroup.server

@@ -1,7 +1,6 @@
 import ComfyClient
 import Workflow
 
-/// `watch [ID]`: follows a prompt to its end, live: node by node, progress, files, times, errors.
 struct WatchCommand: Command {
   static let name = "watch"
   static let group = CommandGroup.running

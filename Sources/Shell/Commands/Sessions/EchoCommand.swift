@@ -1,4 +1,3 @@
-/// `echo TEXT…`: prints its arguments, with variables expanded.
 struct EchoCommand: Command {
   static let name = "echo"
   static let group = CommandGroup.sessions

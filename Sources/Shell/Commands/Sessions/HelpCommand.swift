@@ -1,4 +1,3 @@
-/// `help [COMMAND]`: every command with one sentence, or one command's usage, description and example.
 struct HelpCommand: Command {
   static let name = "help"
   static let aliases = ["?"]

@@ -1,4 +1,3 @@
-/// `let NAME = VALUE`: defines `$NAME` for later commands.
 struct LetCommand: Command {
   static let name = "let"
   static let group = CommandGroup.sessions

@@ -1,4 +1,3 @@
-/// `quit`: ends the session; at the prompt it asks first when there are unsaved edits.
 struct QuitCommand: Command {
   static let name = "quit"
   static let aliases = ["exit"]

@@ -1,6 +1,5 @@
 import Workflow
 
-/// `record FILE` / `record stop`: appends every command and its output to a replayable script.
 struct RecordCommand: Command {
   static let name = "record"
   static let group = CommandGroup.sessions

@@ -1,6 +1,5 @@
 import Workflow
 
-/// `source FILE`: runs a script inside this session; paths in it are relative to its own folder.
 struct SourceCommand: Command {
   static let name = "source"
   static let aliases = ["."]

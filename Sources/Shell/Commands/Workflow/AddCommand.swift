@@ -1,6 +1,5 @@
 import Workflow
 
-/// `add CLASS [as ID] [NAME=VALUE…]`: adds a node; with a catalog its widgets get their defaults.
 struct AddCommand: Command {
   static let name = "add"
   static let group = CommandGroup.workflow

@@ -1,6 +1,5 @@
 import Workflow
 
-/// `diff [FILE]`: what changed, per node and per input, against the file on disk or another file.
 struct DiffCommand: Command {
   static let name = "diff"
   static let group = CommandGroup.workflow

@@ -1,6 +1,5 @@
 import Workflow
 
-/// `get INPUT`: prints one input's value in the form `set` accepts.
 struct GetCommand: Command {
   static let name = "get"
   static let group = CommandGroup.workflow

@@ -1,6 +1,5 @@
 import Workflow
 
-/// `json [NODE]`: the workflow (or one node) as the API-format JSON that `save` writes.
 struct JSONCommand: Command {
   static let name = "json"
   static let group = CommandGroup.workflow

@@ -1,6 +1,5 @@
 import Workflow
 
-/// `link NODE.INPUT NODE:SLOT`: connects an input to another node's output.
 struct LinkCommand: Command {
   static let name = "link"
   static let group = CommandGroup.workflow

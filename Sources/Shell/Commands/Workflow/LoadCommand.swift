@@ -1,6 +1,5 @@
 import Workflow
 
-/// `load FILE`: replaces the workflow with a file's; undo brings the previous one back.
 struct LoadCommand: Command {
   static let name = "load"
   static let group = CommandGroup.workflow

@@ -1,6 +1,5 @@
 import Workflow
 
-/// `new`: starts an empty, untitled workflow; undo brings the previous one back.
 struct NewCommand: Command {
   static let name = "new"
   static let group = CommandGroup.workflow

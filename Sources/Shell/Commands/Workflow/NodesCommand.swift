@@ -1,6 +1,5 @@
 import Workflow
 
-/// `nodes`: one line per node, in file order.
 struct NodesCommand: Command {
   static let name = "nodes"
   static let aliases = ["ls"]

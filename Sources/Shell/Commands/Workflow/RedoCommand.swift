@@ -1,4 +1,3 @@
-/// `redo`: applies again what `undo` took back.
 struct RedoCommand: Command {
   static let name = "redo"
   static let group = CommandGroup.workflow

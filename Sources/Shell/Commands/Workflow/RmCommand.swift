@@ -1,6 +1,5 @@
 import Workflow
 
-/// `rm NODE`: removes a node; refuses while other nodes link to it unless `--force` unlinks them.
 struct RmCommand: Command {
   static let name = "rm"
   static let aliases = ["remove"]

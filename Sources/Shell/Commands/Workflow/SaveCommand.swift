@@ -1,7 +1,6 @@
 import Media
 import Workflow
 
-/// `save [FILE]`: writes API-format JSON atomically, in the layout of ComfyUI's "Export (API)".
 struct SaveCommand: Command {
   static let name = "save"
   static let group = CommandGroup.workflow

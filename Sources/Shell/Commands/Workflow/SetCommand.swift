@@ -1,6 +1,5 @@
 import Workflow
 
-/// `set NODE.INPUT VALUE`: changes one input; values are read as DESIGN §4 says.
 struct SetCommand: Command {
   static let name = "set"
   static let group = CommandGroup.workflow
@@ -36,7 +35,7 @@ struct SetCommand: Command {
     try session.document.edit { editor in
       editor.update(id) { $0.setInput(address.name, value) }
     }
-    // Silent on success, like the DESIGN's sessions: the value was just typed. Notes say what changed it.
+    // Silent on success, as in the guide's sessions: the value was just typed. Notes say what changed it.
     for note in notes { session.console.print(note) }
     session.console.emit([
       "type": "set", "node": .string(id), "input": .string(address.name), "value": valueJSON(value),

@@ -1,6 +1,5 @@
 import Workflow
 
-/// `show NODE`: a node's inputs with their values or links, and who uses its outputs.
 struct ShowCommand: Command {
   static let name = "show"
   static let group = CommandGroup.workflow

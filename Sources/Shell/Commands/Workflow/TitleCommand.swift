@@ -1,6 +1,5 @@
 import Workflow
 
-/// `title NODE TEXT`: sets `_meta.title`, the name the UI shows and `@title` matches.
 struct TitleCommand: Command {
   static let name = "title"
   static let group = CommandGroup.workflow

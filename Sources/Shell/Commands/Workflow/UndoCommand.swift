@@ -1,4 +1,3 @@
-/// `undo`: takes back the last edit (set, link, add, rm, load, …), as many times as there were edits.
 struct UndoCommand: Command {
   static let name = "undo"
   static let group = CommandGroup.workflow

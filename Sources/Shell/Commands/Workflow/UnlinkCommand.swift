@@ -1,6 +1,5 @@
 import Workflow
 
-/// `unlink NODE.INPUT`: removes a link (the input is removed, as the API format has no empty links).
 struct UnlinkCommand: Command {
   static let name = "unlink"
   static let group = CommandGroup.workflow

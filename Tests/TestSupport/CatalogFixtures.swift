@@ -4,14 +4,18 @@ import Workflow
 @testable import ComfyRules
 
 /// The recorded catalog (`object_info.json`, ComfyUI 0.3.64), parsed once for all tests.
-enum CatalogFixtures {
-  static let full: Catalog? = {
-    guard Fixtures.available, let bytes = try? Fixtures.read("object_info.json") else { return nil }
-    return try? Catalog(objectInfoBytes: bytes, comfyUIVersion: "0.3.64")
-  }()
+public enum CatalogFixtures {
+  private static let parsedFull: Result<Catalog, any Error> = Result {
+    try Catalog(objectInfoBytes: Fixtures.read("object_info.json"), comfyUIVersion: "0.3.64")
+  }
+
+  /// The recorded catalog; a test that reads it carries `needsFixtures`, and a parse failure fails it.
+  public static var full: Catalog {
+    get throws { try parsedFull.get() }
+  }
 
   /// A hand-written catalog in both object_info syntaxes, for tests that need no fixtures.
-  static let small: Catalog = {
+  public static let small: Catalog = {
     let text = #"""
       {
         "EmptyImage": {"input": {"required": {

@@ -1,4 +1,5 @@
 import ComfyClient
+import ComfyRules
 
 extension ComfyClientError {
   /// The error in the shell's words: the facts, then what usually causes it and what to type.
@@ -49,5 +50,13 @@ extension ComfyClientError {
       return description + "; was the server restarted or its history cleared?"
     case .requestFailed, .badResponse, .closed: return description
     }
+  }
+}
+
+extension ValueProblem {
+  /// The problem in the shell's words: how to link a link-only input, where the long list of choices is.
+  var shellMessage: String {
+    if case .takesLink(let input, _) = self { return description + "; use `link NODE.\(input) NODE:SLOT`" }
+    return text(choicesHint: "`info CLASS` lists them")
   }
 }

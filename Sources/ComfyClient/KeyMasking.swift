@@ -2,7 +2,7 @@
 import Glibc
 #endif
 
-/// Replaces secrets in text by their masked form (`KeyMask.mask`, e.g. `comfyui-87d0…c1f2`): every
+/// Replaces secrets in text by their masked form (`Secrets.mask`, e.g. `comfyui-87d0…c1f2`): every
 /// known secret, and anything shaped like a Comfy API key (`comfyui-` and 16 or more letters or
 /// digits) even when comfysh does not know it (a key pasted at the prompt, another client's key in
 /// `queue`).
@@ -13,20 +13,20 @@ public struct KeyMasking: Sendable {
   /// Longest first, so a secret that contains another is masked as itself.
   private let secrets: [[UInt8]]
   private let masks: [String]
-  private static let keyPrefix = Array(KeyRules.expectedPrefix.utf8)
+  private static let keyPrefix = Array(Secrets.keyPrefix.utf8)
   /// Letters or digits after `comfyui-` that make text key-shaped.
-  static let keyShapedMinimumTail = 16
+  public static let keyShapedMinimumTail = 16
 
-  /// `secrets` shorter than `KeyRules.minimumLength` are ignored: no key is that short, and masking
+  /// `secrets` shorter than `Secrets.minimumLength` are ignored: no key is that short, and masking
   /// them would mangle ordinary words.
   public init(secrets: [String] = []) {
     var unique: [String] = []
-    for secret in secrets where secret.utf8.count >= KeyRules.minimumLength && !unique.contains(secret) {
+    for secret in secrets where secret.utf8.count >= Secrets.minimumLength && !unique.contains(secret) {
       unique.append(secret)
     }
     unique.sort { $0.utf8.count > $1.utf8.count }
     self.secrets = unique.map { Array($0.utf8) }
-    masks = unique.map(KeyMask.mask)
+    masks = unique.map(Secrets.mask)
   }
 
   /// How many known secrets are masked (the key-shaped rule always applies).
@@ -62,7 +62,7 @@ public struct KeyMasking: Sendable {
       while shapedIndex < shaped.count && shaped[shapedIndex].upperBound <= i { shapedIndex += 1 }
       if shapedIndex < shaped.count && shaped[shapedIndex].lowerBound == i {
         let range = shaped[shapedIndex]
-        output += Array(KeyMask.mask(String(decoding: bytes[range], as: UTF8.self)).utf8)
+        output += Array(Secrets.mask(String(decoding: bytes[range], as: UTF8.self)).utf8)
         i = range.upperBound
         continue
       }
@@ -74,7 +74,7 @@ public struct KeyMasking: Sendable {
 
   /// Byte ranges of key-shaped words: `comfyui-` (not inside a longer word) followed by at least 16
   /// ASCII letters or digits, up to the first other character.
-  static func keyShapedRanges(in bytes: [UInt8]) -> [Range<Int>] {
+  public static func keyShapedRanges(in bytes: [UInt8]) -> [Range<Int>] {
     var ranges: [Range<Int>] = []
     var i = 0
     let prefix = keyPrefix
@@ -84,8 +84,8 @@ public struct KeyMasking: Sendable {
         continue
       }
       var end = i + prefix.count
-      while end < bytes.count && KeyRules.isASCIILetterOrDigit(bytes[end]) { end += 1 }
-      let startsWord = i == 0 || !KeyRules.isASCIILetterOrDigit(bytes[i - 1])
+      while end < bytes.count && Secrets.isASCIILetterOrDigit(bytes[end]) { end += 1 }
+      let startsWord = i == 0 || !Secrets.isASCIILetterOrDigit(bytes[i - 1])
       if startsWord && end - (i + prefix.count) >= keyShapedMinimumTail {
         ranges.append(i..<end)
         i = end

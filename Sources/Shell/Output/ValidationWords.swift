@@ -1,4 +1,4 @@
-import OrderedCollections
+import ComfyRules
 import Workflow
 
 extension ValidationResult {
@@ -141,7 +141,7 @@ extension ValidationResult {
       return line
     case "invalid_input_type", "value_smaller_than_min", "value_bigger_than_max", "value_not_in_list":
       if let spec, let raw = nodes[id]?["inputs"]?[inputName], case .failure(let problem) = spec.coerce(raw) {
-        return problem.message
+        return problem.shellMessage
       }
       if error.type == "value_not_in_list", case .array(let choices)? = spec?.rawType {
         let shown = received.map(Py.str) ?? "?"
