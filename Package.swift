@@ -18,6 +18,12 @@ let package = Package(
   products: [
     .executable(name: "comfysh", targets: ["comfysh"]),
     .library(name: "LineEditor", targets: ["LineEditor"]),
+    // For the fuzz targets in Fuzz/, a package of their own built with sanitizers (Scripts/fuzz.sh).
+    .library(name: "Media", targets: ["Media"]),
+    .library(name: "Workflow", targets: ["Workflow"]),
+    .library(name: "ComfyRules", targets: ["ComfyRules"]),
+    .library(name: "ComfyClient", targets: ["ComfyClient"]),
+    .library(name: "Shell", targets: ["Shell"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
@@ -101,7 +107,19 @@ let package = Package(
     // The shell: the command language, the commands, the session and its parts.
     .target(
       name: "Shell",
-      dependencies: ["Workflow", "ComfyRules", "ComfyClient", "LineEditor"],
+      dependencies: ["Workflow", "ComfyRules", "ComfyClient", "LineEditor", "Media"],
+      swiftSettings: strictSettings
+    ),
+
+    // The fault proxy (Tests/FaultProxy): between comfysh and a server in tests, and by hand in
+    // front of a real ComfyUI (`comfysh-fault-proxy`).
+    .target(name: "FaultProxy", path: "Tests/FaultProxy", swiftSettings: strictSettings),
+    .executableTarget(
+      name: "comfysh-fault-proxy", dependencies: ["FaultProxy"], path: "Tests/FaultProxyTool",
+      swiftSettings: strictSettings),
+    .testTarget(
+      name: "FaultProxyTests",
+      dependencies: ["FaultProxy", "ComfySim", "Workflow"],
       swiftSettings: strictSettings
     ),
 
@@ -141,7 +159,9 @@ let package = Package(
       swiftSettings: strictSettings),
     .testTarget(
       name: "ShellTests",
-      dependencies: ["Shell", "ComfySim", "ComfyRules", "ComfyClient", "Media", "Workflow", "TestSupport"],
+      dependencies: [
+        "Shell", "ComfySim", "ComfyRules", "ComfyClient", "Media", "Workflow", "TestSupport", "FaultProxy",
+      ],
       swiftSettings: strictSettings
     ),
   ]

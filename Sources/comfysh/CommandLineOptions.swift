@@ -1,4 +1,5 @@
 import Shell
+import Workflow
 
 /// The command line of `comfysh` (Docs/guide.md, Starting), parsed by hand: swift-argument-parser's reflection cost
 /// two thirds of start-up (see Docs/performance.md), and a shell people open many times a day must
@@ -31,6 +32,7 @@ enum CommandLineOptions {
            comfysh -c 'CMD; CMD' [FILE.json]
            comfysh --check | --update SCRIPT.comfy
            comfysh sim [--port N] [--catalog FILE] [--data DIR] [--step-delay MS] [--frontend DIR]
+           comfysh help [COMMAND]     the shell's help (a file named help: ./help)
 
     An interactive shell for ComfyUI workflows in API format.
 
@@ -71,6 +73,16 @@ enum CommandLineOptions {
 
   static func parse(_ arguments: [String]) throws(UsageError) -> Invocation {
     if arguments.first == "sim" { return try parseSimulator(Array(arguments.dropFirst())) }
+    // `comfysh help [COMMAND]` is the shell's `help`, as `comfysh sim` is the simulator (`./help` is a file).
+    if arguments.first == "help" {
+      guard arguments.count <= 2 else {
+        throw UsageError(message: "comfysh help takes at most one command name, e.g. comfysh help watch")
+      }
+      var options = ShellOptions()
+      options.noInit = true
+      options.commands = (["help"] + arguments.dropFirst().map(Address.quote)).joined(separator: " ")
+      return .shell(options)
+    }
     var options = ShellOptions()
     var index = 0
     func value(_ name: String) throws(UsageError) -> String {

@@ -30,7 +30,12 @@ public struct SecretInput: Sendable {
   public static let terminal = SecretInput(
     isTerminal: { isatty(0) == 1 },
     readHidden: { prompt in try await HiddenEntry.read(prompt: prompt) },
-    readLine: { await OwnThread.run(on: OwnThread.standardInput) { Swift.readLine(strippingNewline: true) } })
+    readLine: {
+      await OwnThread.run(on: OwnThread.standardInput) {
+        guard case .text(let line)? = LineInput.next(limit: 64 << 10) else { return nil }
+        return line
+      }
+    })
 }
 
 /// Reading a line at a terminal with echo off. The terminal's settings are saved first and restored

@@ -4,6 +4,10 @@ public struct Parser {
   private let chars: [Character]
   private var index = 0
   private var line: Int
+  /// How many `{` blocks are open where the parser is.
+  private var depth = 0
+  /// Deeper `for` nesting is refused: no script needs it, and each level costs stack and a copy of its text.
+  public static let maximumBlockDepth = 64
 
   /// Parses a whole script or command line; `firstLine` numbers the lines for messages.
   public static func parse(_ text: String, firstLine: Int = 1) throws(SyntaxError) -> [Statement] {
@@ -55,7 +59,9 @@ public struct Parser {
       skipBlanks()
       guard index < chars.count else { break }
       let c = chars[index]
-      if c == "\n" || c == ";" { break }
+      // Any line break ends the command: "\r\n" (a Windows file) and a vertical tab are one Character
+      // each that is not "\n", and taking them for a word's end made an empty word for ever.
+      if c.isNewline || c == ";" { break }
       if c == "#" {
         skipComment()
         break
@@ -88,8 +94,16 @@ public struct Parser {
         line: startLine,
         isIncomplete: false)
     }
+    guard depth < Parser.maximumBlockDepth else {
+      throw SyntaxError(
+        message:
+          "for blocks nest deeper than \(Parser.maximumBlockDepth) levels; split the script or use fewer loops",
+        line: startLine, isIncomplete: false)
+    }
     index += 1  // the {
+    depth += 1
     let body = try parseStatements(closingLine: line)
+    depth -= 1
     let source = String(chars[startIndex..<index])
     return .forLoop(
       variable: name, items: Array(header.dropFirst(3)), body: body, line: startLine, source: source)
@@ -163,7 +177,8 @@ public struct Parser {
       if c.isNewline {
         break
       }
-      if c == "\\" && quote == "\"" && index + 1 < chars.count {
+      // An escape never takes a line break along: a quote ends on its line (and lines stay counted).
+      if c == "\\" && quote == "\"" && index + 1 < chars.count && !chars[index + 1].isNewline {
         text.append(c)
         text.append(chars[index + 1])
         index += 2
@@ -190,6 +205,7 @@ public struct Parser {
       }
       if inString {
         if c == "\\" {
+          if index + 1 < chars.count && chars[index + 1].isNewline { break }
           index += 2
           continue
         }

@@ -36,7 +36,7 @@ public final class Console {
   /// A result line for the user (stdout). Ignored in `--json` mode, where `emit` carries results.
   public func print(_ line: String) {
     guard !jsonMode else { return }
-    write(line, toError: false)
+    write(TerminalText.visible(line), toError: false)
   }
 
   /// Several result lines at once.
@@ -64,6 +64,7 @@ public final class Console {
     if jsonMode {
       write(JSONValue.object(["type": "warning", "message": .string(message)]).serialized(), toError: false)
     } else {
+      let message = TerminalText.visible(message)
       write(style.yellow("warning: ") + message, toError: true, plain: "warning: " + message)
     }
   }
@@ -73,6 +74,7 @@ public final class Console {
     if jsonMode {
       write(JSONValue.object(["type": "note", "message": .string(message)]).serialized(), toError: false)
     } else {
+      let message = TerminalText.visible(message)
       write(style.dim("note: ") + message, toError: true, plain: "note: " + message)
     }
   }
@@ -85,6 +87,7 @@ public final class Console {
       if let location { object["location"] = .string(location) }
       write(JSONValue.object(object).serialized(), toError: false)
     } else {
+      let message = TerminalText.visible(message)
       write(style.red(prefix) + message, toError: true, plain: prefix + message)
     }
   }
@@ -93,7 +96,7 @@ public final class Console {
   /// one is shown. Never recorded: when it comes depends on timing, so a replay could not match it.
   public func notice(_ line: String) {
     guard !muted else { return }
-    let line = masking.apply(line)
+    let line = masking.apply(TerminalText.visible(line))
     if let printAbove {
       printAbove(line)
     } else {

@@ -1,4 +1,5 @@
 import ComfyRules
+import Dispatch
 import LineEditor
 import Synchronization
 import Workflow
@@ -26,9 +27,14 @@ struct InteractiveLoop {
 
   func run() async -> Int32 {
     let state = CompletionState(session.completionContext())
+    // Tab waits (on the editor's thread) for the first catalog read, so what it completes never
+    // depends on whether that read won a race with the person typing.
+    let catalogWarmUp = DispatchGroup()
+    catalogWarmUp.enter()
     let editor = LineEditor(
       historyFile: ShellPaths.stateFolder + "/history",
       completer: { text in
+        _ = catalogWarmUp.wait(timeout: .now() + 15)
         let result = Completer.complete(text, context: state.get())
         return Completion(start: result.start, candidates: result.candidates, appendSpace: result.appendSpace)
       })
@@ -57,6 +63,7 @@ struct InteractiveLoop {
     session.console.flush()
     // Read the catalog while the user types, so Tab knows classes, inputs and choices.
     let warmUp = Task { @MainActor in
+      defer { catalogWarmUp.leave() }
       _ = await session.catalog.load()
       session.onChange?()
     }
@@ -105,10 +112,11 @@ struct InteractiveLoop {
 
   private var prompt: String {
     let style = session.console.style
-    let plain = session.promptText
+    // The file name is the user's, but may hold anything (a control character in a name).
+    let plain = TerminalText.visible(session.promptText)
     guard style.enabled else { return plain }
     // `comfy NAME*> ` with the dirty mark in yellow; escape sequences are marked as non-printing.
-    let name = session.promptText.dropFirst("comfy".count).dropLast(2)
+    let name = plain.dropFirst("comfy".count).dropLast(2)
     var result = LineEditor.nonPrinting("\u{1B}[1m") + "comfy" + LineEditor.nonPrinting("\u{1B}[0m")
     if name.hasSuffix("*") {
       result +=

@@ -93,15 +93,42 @@ public enum ShellRunner {
     return interpreter.failures == 0 ? 0 : 1
   }
 
-  /// Commands line by line (piped standard input): a `{` block is read until its `}`.
-  static func runLines(interpreter: Interpreter, next: () async -> String?) async -> Int32 {
+  /// Commands line by line (piped standard input): a `{` block is read until its `}`. A line longer
+  /// than `LineInput.maximumLength` is an error and skipped.
+  static func runLines(interpreter: Interpreter, next: () async -> LineInput.Line?) async -> Int32 {
+    let console = interpreter.session.console
     var pending = ""
     var pendingLine = 1
     var lineNumber = 0
-    while let line = await next() {
+    func fail(_ message: String, line: Int) {
+      console.error(message, location: interpreter.sourceName.map { "\($0):\(line)" })
+      interpreter.recordFailure()
+    }
+    while let input = await next() {
       lineNumber += 1
-      if pending.isEmpty { pendingLine = lineNumber }
-      pending += pending.isEmpty ? line : "\n" + line
+      guard case .text(let line) = input else {
+        if case .tooLong(let bytes) = input {
+          fail(
+            "line \(lineNumber) is \(bytes) bytes long, more than the \(LineInput.maximumLength >> 20) MiB a command may be; it was skipped (long text belongs in a file: set NODE.INPUT @file.txt)",
+            line: lineNumber)
+        }
+        pending = ""
+        if interpreter.failures > 0 && !interpreter.keepGoing { break }
+        continue
+      }
+      let continuing = !pending.isEmpty
+      if !continuing { pendingLine = lineNumber }
+      pending += continuing ? "\n" + line : line
+      // An open block can only be closed by a line with a `}`: parsing again without one would make
+      // a long block quadratic. The last parse at the end reports any error inside it.
+      if continuing && !line.contains("}") { continue }
+      guard pending.utf8.count <= LineInput.maximumLength else {
+        fail(
+          "the { block started on line \(pendingLine) is longer than \(LineInput.maximumLength >> 20) MiB",
+          line: pendingLine)
+        pending = ""
+        break
+      }
       do {
         let statements = try Parser.parse(pending, firstLine: pendingLine)
         pending = ""
@@ -110,19 +137,22 @@ public enum ShellRunner {
         continue
       } catch {
         pending = ""
-        interpreter.session.console.error(
-          error.message, location: interpreter.sourceName.map { "\($0):\(error.line)" })
-        interpreter.recordFailure()
+        fail(error.message, line: error.line)
       }
       if interpreter.session.quitRequested || (interpreter.failures > 0 && !interpreter.keepGoing) { break }
     }
     if !pending.isEmpty {
-      interpreter.session.console.error(
-        "the input ended inside a { block started on line \(pendingLine)",
-        location: interpreter.sourceName.map { "\($0):\(pendingLine)" })
-      interpreter.recordFailure()
+      do {
+        _ = try Parser.parse(pending, firstLine: pendingLine)
+      } catch let error where !error.isIncomplete {
+        fail(error.message, line: error.line)
+        pending = ""
+      } catch {}
+      if !pending.isEmpty {
+        fail("the input ended inside a { block started on line \(pendingLine)", line: pendingLine)
+      }
     }
-    interpreter.session.console.flush()
+    console.flush()
     return interpreter.failures == 0 ? 0 : 1
   }
 
@@ -149,8 +179,8 @@ public enum ShellRunner {
   }
 
   /// One line of standard input, read on a thread of its own so no task waits behind it.
-  static func readStandardInputLine() async -> String? {
-    await OwnThread.run(on: OwnThread.standardInput) { readLine(strippingNewline: true) }
+  static func readStandardInputLine() async -> LineInput.Line? {
+    await OwnThread.run(on: OwnThread.standardInput) { LineInput.next() }
   }
 }
 

@@ -20,7 +20,7 @@ final class LiveLine {
     lastText = text
     lastDraw = now
     shown = true
-    TextSink.stdout.write("\r\u{1B}[2K" + text)
+    TextSink.stdout.write("\r\u{1B}[2K" + TerminalText.visible(text))
   }
 
   func clear() {

@@ -65,12 +65,25 @@ public final class Interpreter {
           } else {
             recorder.record(source: statement.source, output: output)
           }
+          if let problem = recorder.writeError {
+            stopRecording(recorder, problem)
+            allSucceeded = false
+          }
         }
       }
       session.onChange?()
       if failure != nil && !keepGoing { break }
     }
     return allSucceeded
+  }
+
+  /// A recording that can no longer be written ends with an error, and the session fails (exit status 1).
+  private func stopRecording(_ recorder: Recorder, _ problem: String) {
+    session.recorder = nil
+    failures += 1
+    session.console.error(
+      "the recording to \(recorder.path) stopped: \(problem); it holds every command up to the one before")
+    session.console.flush()
   }
 
   /// Parses and runs text typed or passed with `-c`.

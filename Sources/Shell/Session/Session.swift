@@ -91,10 +91,11 @@ public final class Session {
   ) async throws -> WorkflowFile {
     let bytes: [UInt8]
     do {
-      bytes = try FileIO.read(path)
+      bytes = try await FileIO.readInterruptibly(path, limit: .workflow)
     } catch {
       throw ShellError("cannot read \(path): \(error.reason)")
     }
+    warnAboutLossyText(bytes, name: path)
     if WorkflowFile.needsUIConversion(bytes, prefer: prefer) { _ = await catalog.load() }
     return try WorkflowFile.parse(bytes, name: path, convertUI: catalog.uiConverter, prefer: prefer)
   }

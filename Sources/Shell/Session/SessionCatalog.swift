@@ -50,7 +50,7 @@ public final class SessionCatalog {
   private func read() async -> Catalog? {
     do {
       if let path {
-        let catalog = try Catalog(objectInfoBytes: FileIO.read(path))
+        let catalog = try await Catalog(objectInfoBytes: FileIO.readInterruptibly(path, limit: .catalog))
         state = .loaded(catalog, source: FileIO.baseName(of: path))
       } else if let fetcher {
         let (catalog, source) = try await fetcher(refreshRequested)

@@ -13,7 +13,8 @@ public struct Transcript: Sendable {
 
   /// Splits a script into statements and the output lines that follow each one.
   public init(text: String) throws(SyntaxError) {
-    var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    // Lines end where the parser counts them: at any line break, "\r\n" included.
+    var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init)
     if lines.last == "" { lines.removeLast() }
     self.lines = lines
     let statements = try Parser.parse(text)

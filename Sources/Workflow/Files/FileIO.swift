@@ -1,3 +1,5 @@
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -21,45 +23,116 @@ public struct FileError: Error, Sendable, Equatable, CustomStringConvertible {
   }
 }
 
+/// The most a read takes in, by what the file is for; a larger file is refused with the figure.
+public struct ReadLimit: Sendable, Equatable {
+  public let bytes: Int
+  /// What the file is read as ("a workflow"), for the message.
+  public let purpose: String
+
+  public init(bytes: Int, purpose: String) {
+    self.bytes = bytes
+    self.purpose = purpose
+  }
+
+  /// Workflows (API or UI JSON, a ComfyUI PNG), `diff`, `upload`: 256 MiB.
+  public static let workflow = ReadLimit(bytes: 256 << 20, purpose: "a workflow or image")
+  /// A node catalog (`--catalog`, the cache): 64 MiB; ComfyUI's /object_info is a few MiB.
+  public static let catalog = ReadLimit(bytes: 64 << 20, purpose: "a node catalog")
+  /// Scripts (`source`, a script file, the init script) and `@file` values: 16 MiB.
+  public static let script = ReadLimit(bytes: 16 << 20, purpose: "a script or text value")
+
+  /// "256 MiB".
+  public var shown: String { bytes >= 1 << 20 ? "\(bytes >> 20) MiB" : "\(bytes) bytes" }
+
+  func error(_ path: String) -> FileError {
+    FileError(path: path, reason: "is larger than \(shown), the most comfysh reads as \(purpose)")
+  }
+}
+
+/// Set from one thread (task cancellation), read by another (a read loop).
+final class CancelFlag: Sendable {
+  private let flag = Atomic<Bool>(false)
+  func set() { flag.store(true, ordering: .relaxed) }
+  var isSet: Bool { flag.load(ordering: .relaxed) }
+}
+
 /// Small POSIX file helpers: whole-file reads and crash-safe replacement of a file.
 public enum FileIO {
-  /// Reads a whole file.
-  public static func read(_ path: String) throws(FileError) -> [UInt8] {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
+  /// Reads a whole file, at most `limit` bytes: a device such as /dev/zero, or a file larger than the
+  /// limit, stops with an error instead of filling memory. `cancelled` is asked while a pipe or FIFO is
+  /// waited for, so Ctrl-C can stop the read (`readInterruptibly`).
+  public static func read(
+    _ path: String, limit: ReadLimit = .workflow, cancelled: () -> Bool = { false }
+  ) throws(FileError) -> [UInt8] {
+    // O_NONBLOCK: opening a FIFO nobody writes to does not wait; reads below poll instead.
+    let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
     guard fd >= 0 else { throw .errno(path) }
     defer { close(fd) }
     var info = stat()
-    if fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
-      throw FileError(path: path, reason: "is a folder, not a file")
-    }
+    guard fstat(fd, &info) == 0 else { throw .errno(path) }
+    let kind = info.st_mode & S_IFMT
+    if kind == S_IFDIR { throw FileError(path: path, reason: "is a folder, not a file") }
+    if kind == S_IFREG && Int(info.st_size) > limit.bytes { throw limit.error(path) }
     var result: [UInt8] = []
-    result.reserveCapacity(info.st_size > 0 ? Int(info.st_size) : 4096)
+    result.reserveCapacity(kind == S_IFREG && info.st_size > 0 ? Int(info.st_size) : 4096)
     var chunk = [UInt8](repeating: 0, count: 65536)
     while true {
       let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
       if n < 0 {
         if Glibc.errno == EINTR { continue }
+        if Glibc.errno == EAGAIN {
+          if cancelled() { throw FileError(path: path, reason: "reading was stopped") }
+          var waiting = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+          _ = poll(&waiting, 1, 100)
+          continue
+        }
         throw .errno(path)
       }
       if n == 0 { break }
+      guard result.count + n <= limit.bytes else { throw limit.error(path) }
       result.append(contentsOf: chunk[0..<n])
+      if cancelled() { throw FileError(path: path, reason: "reading was stopped") }
     }
     return result
   }
 
-  public static func readText(_ path: String) throws(FileError) -> String {
-    String(decoding: try read(path), as: UTF8.self)
+  /// `read` on a thread of its own, so a slow pipe never holds a cooperative thread; cancelling the
+  /// task (Ctrl-C) stops it.
+  public static func readInterruptibly(
+    _ path: String, limit: ReadLimit = .workflow
+  ) async throws(FileError)
+    -> [UInt8]
+  {
+    let stop = CancelFlag()
+    let result: Result<[UInt8], FileError> = await withTaskCancellationHandler {
+      await OwnThread.run {
+        Result { () throws(FileError) in try read(path, limit: limit, cancelled: { stop.isSet }) }
+      }
+    } onCancel: {
+      stop.set()
+    }
+    return try result.get()
+  }
+
+  public static func readText(_ path: String, limit: ReadLimit = .script) throws(FileError) -> String {
+    String(decoding: try read(path, limit: limit), as: UTF8.self)
   }
 
   /// Replaces `path` with `bytes` so that a crash leaves either the old or the new file, never a mix:
   /// a temporary file in the same folder, fsync, rename over the target, fsync of the folder.
-  /// An existing file keeps its permission bits; a new one gets `mode`.
+  /// An existing file keeps its permission bits; a new one gets `mode`. Only a regular file is ever
+  /// replaced (a symbolic link is followed to one): a device, FIFO or socket at `path` is an error, since
+  /// the rename would put a file where it was. Temporary files a killed writer left for `path` are
+  /// removed first.
   public static func writeAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o644) throws(FileError)
   {
+    let path = try regularTarget(path)
     let folder = parentFolder(of: path)
     var existing = stat()
     let finalMode = stat(path, &existing) == 0 ? existing.st_mode & 0o7777 : mode
-    var template = Array("\(folder)/.\(baseName(of: path)).tmp-XXXXXX".utf8CString)
+    removeAbandonedTemporaries(of: path)
+    let prefix = temporaryPrefix(of: path)
+    var template = Array("\(folder)/\(prefix)\(getpid())-XXXXXX".utf8CString)
     let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
     guard fd >= 0 else { throw .errno(path) }
     let tempPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
@@ -86,6 +159,70 @@ public enum FileIO {
     if dirfd >= 0 {
       fsync(dirfd)
       close(dirfd)
+    }
+  }
+
+  /// What kind of thing is at a path, without following a symbolic link.
+  public enum Kind: Equatable, Sendable {
+    case missing, regular, folder, symbolicLink, other(String)
+  }
+
+  public static func kind(of path: String) -> Kind {
+    var info = stat()
+    guard lstat(path, &info) == 0 else { return .missing }
+    switch info.st_mode & S_IFMT {
+    case S_IFREG: return .regular
+    case S_IFDIR: return .folder
+    case S_IFLNK: return .symbolicLink
+    case S_IFCHR: return .other("a character device")
+    case S_IFBLK: return .other("a block device")
+    case S_IFIFO: return .other("a FIFO (named pipe)")
+    case S_IFSOCK: return .other("a socket")
+    default: return .other("not a regular file")
+    }
+  }
+
+  /// The regular file (or free name) a write to `path` replaces: a symbolic link is followed.
+  static func regularTarget(_ path: String) throws(FileError) -> String {
+    switch kind(of: path) {
+    case .missing, .regular: return path
+    case .folder: throw FileError(path: path, reason: "is a folder, not a file")
+    case .other(let what):
+      throw FileError(path: path, reason: "is \(what), not a regular file; only a regular file is replaced")
+    case .symbolicLink:
+      guard let resolved = realpath(path, nil) else {
+        // A link to nothing yet: write where it points.
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let n = readlink(path, &buffer, buffer.count - 1)
+        guard n > 0 else { throw .errno(path) }
+        let target = String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return try regularTarget(target.hasPrefix("/") ? target : parentFolder(of: path) + "/" + target)
+      }
+      defer { free(resolved) }
+      let target = String(cString: resolved)
+      switch kind(of: target) {
+      case .missing, .regular: return target
+      case .folder: throw FileError(path: path, reason: "is a link to a folder, not a file")
+      case .other(let what):
+        throw FileError(
+          path: path, reason: "is a link to \(what), not a regular file; only a regular file is replaced")
+      case .symbolicLink: throw FileError(path: path, reason: "is a link that does not resolve")
+      }
+    }
+  }
+
+  /// `.NAME.tmp-`: the temporary files of a write to `path` start with it, then the writer's pid.
+  static func temporaryPrefix(of path: String) -> String { ".\(baseName(of: path)).tmp-" }
+
+  /// Removes the temporary files that writers of `path` left when they were killed (their process is
+  /// gone), so a `kill -9` during a large save costs no disk space after the next save.
+  static func removeAbandonedTemporaries(of path: String) {
+    let folder = parentFolder(of: path)
+    let prefix = temporaryPrefix(of: path)
+    for name in names(in: folder) where name.hasPrefix(prefix) {
+      let rest = name.dropFirst(prefix.count)
+      guard let dash = rest.firstIndex(of: "-"), let pid = Int32(rest[..<dash]), pid > 0 else { continue }
+      if kill(pid, 0) != 0 && Glibc.errno == ESRCH { unlink(folder + "/" + name) }
     }
   }
 

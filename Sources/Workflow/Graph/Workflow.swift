@@ -33,6 +33,12 @@ public struct Workflow: Sendable, Equatable {
       guard case .object(let fields) = raw else {
         throw WorkflowError("node \(id) is \(raw.typeName), not an object with class_type and inputs")
       }
+      // ComfyUI would only say that every input "is missing"; the cause is the shape.
+      if let inputs = fields["inputs"], inputs.objectValue == nil {
+        throw WorkflowError(
+          "node \(id)'s inputs is \(inputs.typeName), not an object of NAME: VALUE (in API format, \"inputs\": {\"images\": [\"8\", 0]})"
+        )
+      }
       nodes[id] = Node(id: id, fields: fields)
     }
     self.nodes = nodes

@@ -63,7 +63,7 @@ struct JSONParser {
     case UInt8(ascii: "n"): try expectLiteral("null"); return .null
     case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
     case let byte:
-      if byte == UInt8(ascii: "N") || byte == UInt8(ascii: "I") {
+      if startsWith("NaN") || startsWith("Infinity") {
         throw error("NaN and Infinity are not JSON; write a number or null")
       }
       throw error("unexpected character \(Self.describe(byte)); expected a JSON value")
@@ -262,6 +262,12 @@ struct JSONParser {
       throw error("unexpected text; expected \(literal)")
     }
     index += count
+  }
+
+  private func startsWith(_ literal: StaticString) -> Bool {
+    let count = literal.utf8CodeUnitCount
+    guard index + count <= bytes.count else { return false }
+    return (0..<count).allSatisfy { bytes[index + $0] == literal.utf8Start[$0] }
   }
 
   private mutating func skipWhitespace() {

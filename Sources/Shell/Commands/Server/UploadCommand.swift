@@ -32,7 +32,7 @@ struct UploadCommand: Command {
     }
     let bytes: [UInt8]
     do {
-      bytes = try FileIO.read(path)
+      bytes = try await FileIO.readInterruptibly(path, limit: .workflow)
     } catch {
       throw ShellError("cannot read \(arguments[0].text): \(error.reason)")
     }

@@ -14,9 +14,14 @@ struct SourceCommand: Command {
     try arguments.expect(1)
     guard let interpreter = session.interpreter else { return }
     let path = session.resolvePath(arguments[0].text)
+    guard SourceCommand.depth < SourceCommand.maximumDepth else {
+      throw ShellError(
+        "source nests deeper than \(SourceCommand.maximumDepth) scripts (does \(arguments[0].text) source itself?)"
+      )
+    }
     let text: String
     do {
-      text = try FileIO.readText(path)
+      text = String(decoding: try await FileIO.readInterruptibly(path, limit: .script), as: UTF8.self)
     } catch {
       throw ShellError("cannot read \(arguments[0].text): \(error.reason)")
     }
@@ -29,14 +34,21 @@ struct SourceCommand: Command {
     let savedFolder = session.baseFolder
     session.baseFolder = FileIO.parentFolder(of: path)
     defer { session.baseFolder = savedFolder }
-    for statement in statements {
-      if session.quitRequested { return }
-      do {
-        try await interpreter.execute(statement)
-      } catch let failure as Interpreter.LocatedFailure {
-        let command = failure.source.map { "\($0.oneLine): " } ?? ""
-        throw ShellError("\(arguments[0].text):\(failure.line): \(command)\(failure.error.message)")
+    try await SourceCommand.$depth.withValue(SourceCommand.depth + 1) {
+      for statement in statements {
+        if session.quitRequested { return }
+        do {
+          try await interpreter.execute(statement)
+        } catch let failure as Interpreter.LocatedFailure {
+          let command = failure.source.map { "\($0.oneLine): " } ?? ""
+          throw ShellError("\(arguments[0].text):\(failure.line): \(command)\(failure.error.message)")
+        }
       }
     }
   }
+
+  /// How many `source` commands are running inside each other in this task.
+  @TaskLocal static var depth = 0
+  /// Deeper is refused: a script that sources itself would otherwise recurse until the stack ran out.
+  static let maximumDepth = 32
 }

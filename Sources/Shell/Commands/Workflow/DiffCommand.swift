@@ -17,9 +17,7 @@ struct DiffCommand: Command {
       base = session.document.current.savedWorkflow
       baseName = session.document.current.path.map { FileIO.baseName(of: $0) } ?? "the empty workflow"
     } else {
-      base = try WorkflowFile.load(
-        path: session.resolvePath(arguments[0].text), convertUI: session.catalog.uiConverter
-      ).workflow
+      base = try await session.readWorkflowFile(session.resolvePath(arguments[0].text)).workflow
       baseName = arguments[0].text
     }
     let changes = WorkflowDiff(from: base, to: session.workflow)

@@ -1,3 +1,4 @@
+import Media
 import Workflow
 
 struct SaveCommand: Command {
@@ -22,8 +23,18 @@ struct SaveCommand: Command {
       if FileIO.isFolder(path) {
         throw ShellError("\(shownName) is a folder; give a file name, e.g. save \(shownName)/workflow.json")
       }
-      if !isCurrentFile && FileIO.exists(path) && !force {
-        throw ShellError("\(shownName) already exists; `save -f \(shownName)` replaces it")
+      if case .other(let what) = FileIO.kind(of: path) {
+        throw ShellError("\(shownName) is \(what), not a regular file; save writes only regular files")
+      }
+      if !isCurrentFile && FileIO.exists(path) {
+        guard force else {
+          throw ShellError("\(shownName) already exists; `save -f \(shownName)` replaces it")
+        }
+        if let kind = try await notReplaceableKind(path) {
+          throw ShellError(
+            "\(shownName) is \(kind); save writes API-format JSON and never replaces it, so give another name: save \(suggestedName(path))"
+          )
+        }
       }
     } else {
       guard let current = document.path else {
@@ -38,12 +49,30 @@ struct SaveCommand: Command {
       path = current
       shownName = arguments.isEmpty ? document.name : arguments[0].text
     }
-    let trailingNewline = path == document.path ? document.trailingNewline : true
+    // An unedited "Export (API)" file saves to the same bytes wherever it goes (it may lack the newline).
+    let trailingNewline = document.format == .api ? document.trailingNewline : true
     try WorkflowFile.save(document.workflow, to: path, trailingNewline: trailingNewline)
     session.document.markSaved(path: path, trailingNewline: trailingNewline)
     session.console.result(
       "saved \(shownName) · \(Render.plural(document.workflow.count, "node"))",
       json: ["type": "saved", "file": .string(shownName), "nodes": .int(document.workflow.count)])
+  }
+
+  /// What an existing file is when `save -f` must not replace it with API JSON: a PNG (the image and its
+  /// workflow would be lost) or a UI-format workflow (its layout would be).
+  static func notReplaceableKind(_ path: String) async throws -> String? {
+    let bytes: [UInt8]
+    do {
+      bytes = try await FileIO.readInterruptibly(path)
+    } catch {
+      // Unreadable or too large to be a workflow: the write reports what is wrong with the path.
+      return nil
+    }
+    if PNGChunks.isPNG(bytes) { return "a PNG image" }
+    if let value = try? JSONValue.parse(bytes: bytes), WorkflowFile.isUIFormat(value) {
+      return "a UI-format workflow"
+    }
+    return nil
   }
 
   /// `flux.png` → `flux.json`.
