@@ -125,7 +125,7 @@ let package = Package(
 
     // What several test targets share: the recorded fixtures, a closed port.
     .target(
-      name: "TestSupport", dependencies: ["Workflow", "Media"], path: "Tests/TestSupport",
+      name: "TestSupport", dependencies: ["ComfyRules", "Workflow", "Media"], path: "Tests/TestSupport",
       swiftSettings: strictSettings),
     .testTarget(
       name: "WorkflowTests", dependencies: ["Workflow", "TestSupport"], swiftSettings: strictSettings),

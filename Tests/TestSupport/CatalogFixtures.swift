@@ -1,7 +1,5 @@
-import TestSupport
+import ComfyRules
 import Workflow
-
-@testable import ComfyRules
 
 /// The recorded catalog (`object_info.json`, ComfyUI 0.3.64), parsed once for all tests.
 public enum CatalogFixtures {
