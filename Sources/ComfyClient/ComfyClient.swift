@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import NIOCore
+import NIOHTTP1
 import NIOPosix
 import Workflow
 
@@ -11,14 +12,14 @@ import Glibc
 /// Stateless and Sendable; the WebSocket side is `ComfyConnection`.
 public final class ComfyClient: Sendable {
   public let server: ServerAddress
-  /// How long one request may take before it fails (object_info and /view may be large).
-  public let requestTimeout: Duration
+  /// How long a whole request may take, by route (object_info and /view may be large).
+  public let deadlines: RequestDeadlines
   private let http: HTTPClient
 
   /// Uses a process-wide HTTP client that fails at once when nothing listens (no connect retries).
-  public init(server: ServerAddress, requestTimeout: Duration = .seconds(60)) {
+  public init(server: ServerAddress, deadlines: RequestDeadlines = .standard) {
     self.server = server
-    self.requestTimeout = requestTimeout
+    self.deadlines = deadlines
     self.http = ComfyHTTP.client
   }
 
@@ -209,19 +210,39 @@ public final class ComfyClient: Sendable {
       if let contentType { request.headers.add(name: "Content-Type", value: contentType) }
     }
     request.headers.add(name: "Accept", value: "application/json")
+    let name = "\(method) \(route.prefix { $0 != "?" })"
+    let deadline = deadlines.overall(for: name)
+    let http = self.http
+    let server = self.server
+    let prepared = request
     do {
-      let response = try await http.execute(request, timeout: .nanoseconds(requestTimeout.nanoseconds))
-      let buffer = try await response.body.collect(upTo: limit)
-      return RawResponse(
-        status: Int(response.status.code), reason: response.status.reasonPhrase,
-        contentType: response.headers.first(name: "Content-Type"), bytes: Array(buffer.readableBytesView))
+      // The whole answer, body included, within the route's deadline (`RequestDeadlines`): the HTTP
+      // client's idle timeout never fires on a body that drips a byte at a time, so a task beside the
+      // request ends it at the deadline whatever the client does.
+      return try await withThrowingTaskGroup(of: RawResponse?.self) { group in
+        group.addTask {
+          let response = try await http.execute(prepared, timeout: .nanoseconds(deadline.nanoseconds))
+          let buffer = try await response.body.collect(upTo: limit)
+          return RawResponse(
+            status: Int(response.status.code), reason: response.status.reasonPhrase,
+            contentType: response.headers.first(name: "Content-Type"), bytes: Array(buffer.readableBytesView))
+        }
+        group.addTask {
+          try await Task.sleep(for: deadline)
+          return nil
+        }
+        defer { group.cancelAll() }
+        guard let first = try await group.next(), let answer = first else {
+          throw ComfyClientError.timeout(server: server, route: name, after: deadline)
+        }
+        return answer
+      }
     } catch let error as ComfyClientError {
       throw error
     } catch is CancellationError {
       throw CancellationError()
     } catch {
-      throw ComfyHTTP.describe(
-        error, server: server, route: "\(method) \(route.prefix { $0 != "?" })", timeout: requestTimeout)
+      throw ComfyHTTP.describe(error, server: server, route: name, timeout: deadline)
     }
   }
 }
@@ -263,7 +284,8 @@ enum ComfyHTTP {
   static let client: HTTPClient = {
     var configuration = HTTPClient.Configuration()
     configuration.connectionPool.retryConnectionEstablishment = false
-    configuration.timeout.connect = .seconds(5)
+    configuration.timeout.connect = .nanoseconds(RequestDeadlines.connect.nanoseconds)
+    configuration.timeout.read = .nanoseconds(RequestDeadlines.idle.nanoseconds)
     configuration.decompression = .disabled
     configuration.redirectConfiguration = .disallow
     return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
@@ -272,18 +294,30 @@ enum ComfyHTTP {
   static func describe(
     _ error: any Error, server: ServerAddress, route: String, timeout: Duration
   ) -> ComfyClientError {
+    if isReset(error) { return .connectionReset(server: server, route: route) }
     if let reason = connectionFailureReason(error) { return .cannotConnect(server: server, reason: reason) }
     if let http = error as? HTTPClientError {
-      if http == .deadlineExceeded || http == .readTimeout {
-        return .timeout(server: server, route: route, after: timeout)
+      if http == .deadlineExceeded { return .timeout(server: server, route: route, after: timeout) }
+      if http == .readTimeout {
+        return .timeout(server: server, route: route, after: RequestDeadlines.idle, idle: true)
       }
       if http == .remoteConnectionClosed { return .connectionClosed(server: server, route: route) }
-      if http == .bodyLengthMismatch {
-        return .badResponse(server: server, route: route, problem: .unreadable("\(http)"))
-      }
+      if http == .bodyLengthMismatch { return .answerCutShort(server: server, route: route) }
+    }
+    if let parser = error as? HTTPParserError {
+      // The connection closed inside the answer's head or body (a cut download, a server that died).
+      if parser == .invalidEOFState { return .answerCutShort(server: server, route: route) }
+      return .badResponse(
+        server: server, route: route, problem: .notHTTP(parserError: parser.debugDescription))
     }
     if error is NIOTooManyBytesError { return .badResponse(server: server, route: route, problem: .tooLarge) }
     return .requestFailed(server: server, route: route, reason: "\(error)")
+  }
+
+  /// True for a connection that was made and then reset by the peer (ECONNRESET, or a broken pipe).
+  static func isReset(_ error: any Error) -> Bool {
+    if let io = error as? IOError { return io.errnoCode == ECONNRESET || io.errnoCode == EPIPE }
+    return false
   }
 
   /// The reason a connection could not be made, in words (`connection refused`), or nil for other errors.

@@ -11,6 +11,10 @@ public enum ComfyClientError: Error, Sendable, Equatable, CustomStringConvertibl
   case cannotConnect(server: ServerAddress, reason: String)
   /// The server closed the connection while `route` was being answered.
   case connectionClosed(server: ServerAddress, route: String)
+  /// The connection was made, then reset (TCP RST) while `route` was being asked or answered.
+  case connectionReset(server: ServerAddress, route: String)
+  /// The answer to `route` stopped before its end: the connection closed in the middle of the body.
+  case answerCutShort(server: ServerAddress, route: String)
   /// A request failed in a way that has no case of its own.
   case requestFailed(server: ServerAddress, route: String, reason: String)
   /// The server answered `route` with a status it does not answer when all is well.
@@ -23,12 +27,16 @@ public enum ComfyClientError: Error, Sendable, Equatable, CustomStringConvertibl
   case uploadTooLarge(server: ServerAddress, filename: String)
   /// The answer was not what ComfyUI sends.
   case badResponse(server: ServerAddress, route: String, problem: ResponseProblem)
-  /// No answer to `route` within `after`.
-  case timeout(server: ServerAddress, route: String, after: Duration)
+  /// No whole answer to `route` within its deadline `after` (see `RequestDeadlines`), or, with
+  /// `idle`, no progress for that long (no byte of the body, or the head still not complete).
+  case timeout(server: ServerAddress, route: String, after: Duration, idle: Bool = false)
   /// No message about a running prompt for `quietFor`; `runningNode` is the node last seen running.
   case inactivity(server: ServerAddress, promptID: String, quietFor: Duration, runningNode: RunningNode?)
   /// The WebSocket dropped and could not be opened again while following `promptID`.
   case connectionLost(server: ServerAddress, promptID: String, reason: String)
+  /// After the WebSocket dropped, `/history` could not say how `promptID` ended (`cause`), and the
+  /// socket had not reported every node done.
+  case outcomeUnknown(server: ServerAddress, promptID: String, cause: String)
   /// The connection was closed by its owner (`close()`), so it cannot be used any more.
   case closed(server: ServerAddress)
   /// `follow` was asked about a prompt this connection does not track.
@@ -58,6 +66,8 @@ public enum ComfyClientError: Error, Sendable, Equatable, CustomStringConvertibl
     case unreadable(String)
     /// Larger than comfysh accepts.
     case tooLarge
+    /// Not HTTP at all (the HTTP parser's words in `parserError`, for traces; not for messages).
+    case notHTTP(parserError: String)
   }
 
   /// The node a quiet prompt was last seen running.
@@ -74,9 +84,10 @@ public enum ComfyClientError: Error, Sendable, Equatable, CustomStringConvertibl
   public var server: ServerAddress? {
     switch self {
     case .invalidAddress, .notTracked: nil
-    case .cannotConnect(let server, _), .connectionClosed(let server, _), .requestFailed(let server, _, _),
+    case .cannotConnect(let server, _), .connectionClosed(let server, _), .connectionReset(let server, _),
+      .answerCutShort(let server, _), .outcomeUnknown(let server, _, _), .requestFailed(let server, _, _),
       .httpStatus(let server, _, _, _, _), .fileNotFound(let server, _), .fileRefused(let server, _, _),
-      .uploadTooLarge(let server, _), .badResponse(let server, _, _), .timeout(let server, _, _),
+      .uploadTooLarge(let server, _), .badResponse(let server, _, _), .timeout(let server, _, _, _),
       .inactivity(let server, _, _, _), .connectionLost(let server, _, _), .closed(let server),
       .promptForgotten(let server, _):
       server
@@ -106,6 +117,13 @@ public enum ComfyClientError: Error, Sendable, Equatable, CustomStringConvertibl
       }
     case .cannotConnect(let server, let reason): return "cannot connect to \(server) (\(reason))"
     case .connectionClosed(let server, let route): return "\(server) closed the connection during \(route)"
+    case .connectionReset(let server, let route):
+      return "the connection to \(server) was reset during \(route)"
+    case .answerCutShort(let server, let route):
+      return "the answer of \(server) to \(route) was cut off before its end (the connection closed)"
+    case .outcomeUnknown(let server, let promptID, let cause):
+      return
+        "the WebSocket to \(server) dropped and its history could not say how prompt \(promptID) ended (\(cause))"
     case .requestFailed(let server, let route, let reason): return "\(route) to \(server) failed: \(reason)"
     case .httpStatus(let server, let route, let status, let reason, let body):
       return "\(server) answered \(route) with \(status) \(reason)" + (body.isEmpty ? "" : ": \(body)")
@@ -123,9 +141,13 @@ public enum ComfyClientError: Error, Sendable, Equatable, CustomStringConvertibl
       case .unreadable(let reason):
         return "\(server) sent an answer to \(route) that could not be read (\(reason))"
       case .tooLarge: return "\(server) sent a larger answer to \(route) than comfysh accepts"
+      case .notHTTP:
+        return "\(server) answered \(route) with something that is not HTTP"
       }
-    case .timeout(let server, let route, let after):
-      return "\(server) did not answer \(route) within \(after.secondsText)"
+    case .timeout(let server, let route, let after, let idle):
+      return idle
+        ? "the answer of \(server) to \(route) made no progress for \(after.secondsText)"
+        : "\(server) did not answer \(route) within \(after.secondsText)"
     case .inactivity(let server, let promptID, let quietFor, let node):
       return "no news from \(server) about prompt \(promptID) for \(quietFor.secondsText)"
         + (node.map { " (node \($0.id)" + ($0.classType.map { " \($0)" } ?? "") + " was running)" } ?? "")

@@ -59,6 +59,16 @@ extension ComfyConnection {
     var lastActivity = Monotonic.now()
     var lastPoll = Monotonic.now()
     var reopened = false
+    /// The socket dropped while following: an end /history cannot confirm may be taken from the socket.
+    var dropped = false
+    /// After a reconnect with no news of the prompt: when to ask /history and /queue how it stands
+    /// (its end may have come while no socket listened, and no message will say so).
+    var recheckAt: Double?
+    if tracker.droppedAt != nil {
+      // It was followed through a drop before this `watch` began: ask soon how it stands.
+      dropped = true
+      recheckAt = lastActivity + Self.recheckAfterReconnect.seconds
+    }
     for await input in inputs {
       try Task.checkCancellation()
       switch input {
@@ -68,26 +78,50 @@ extension ComfyConnection {
           lastActivity = Monotonic.now()
         case .prompt(let id, let update, let tracker) where id == promptID:
           lastActivity = Monotonic.now()
+          if case .reconciled = update {} else { recheckAt = nil }
           output.yield(.update(update, tracker))
           if case .finished = update { return }
         case .prompt:
           break
         case .disconnected(let reason):
           lastActivity = Monotonic.now()
+          dropped = true
           output.yield(.disconnected(reason: reason))
         case .reconnected:
           lastActivity = Monotonic.now()
+          recheckAt = lastActivity + Self.recheckAfterReconnect.seconds
           output.yield(.reconnected)
         case .connectionLost(let reason):
           throw ComfyClientError.connectionLost(server: client.server, promptID: promptID, reason: reason)
         }
       case .tick:
         let now = Monotonic.now()
+        if let due = recheckAt, now >= due {
+          recheckAt = nil
+          do {
+            if case .waiting(let position) = try await checkQuiet(promptID, timeout: timeout, strict: false) {
+              output.yield(.waiting(position: position))
+            }
+          } catch let error as ComfyClientError where error.isTransport {
+            // /history does not answer: if the socket saw every node done, the prompt ended. Else its
+            // messages may still come, and the inactivity check below decides.
+            finishUnconfirmed(promptID)
+          }
+          continue
+        }
         let quiet = now - lastActivity >= timeout.seconds
         let pollDue = poll && now - lastPoll >= pollInterval.seconds
         guard quiet || pollDue else { continue }
         lastPoll = now
-        switch try await checkQuiet(promptID, timeout: timeout, strict: !poll && quiet) {
+        let check: QuietCheck
+        do {
+          check = try await checkQuiet(promptID, timeout: timeout, strict: !poll && quiet)
+        } catch let error as ComfyClientError where error.isTransport && dropped {
+          if finishUnconfirmed(promptID) { continue }
+          throw ComfyClientError.outcomeUnknown(
+            server: client.server, promptID: promptID, cause: error.description)
+        }
+        switch check {
         case .finished:
           // The reconciled updates arrive as events; the loop ends on `.finished`.
           lastActivity = now
@@ -114,6 +148,9 @@ extension ComfyConnection {
     try Task.checkCancellation()
     throw ComfyClientError.closed(server: client.server)
   }
+
+  /// How long after a reconnect with no news of the followed prompt its state is asked.
+  static let recheckAfterReconnect: Duration = .seconds(2)
 
   private enum QuietCheck {
     case finished
@@ -148,5 +185,17 @@ extension ComfyConnection {
       return .finished
     }
     throw ComfyClientError.promptForgotten(server: client.server, promptID: promptID)
+  }
+}
+
+extension ComfyClientError {
+  /// A failure to get an answer (timeouts, resets, errors and garbage), not a fact about a prompt.
+  var isTransport: Bool {
+    switch self {
+    case .notTracked, .promptForgotten, .inactivity, .connectionLost, .outcomeUnknown, .closed,
+      .invalidAddress:
+      false
+    default: true
+    }
   }
 }

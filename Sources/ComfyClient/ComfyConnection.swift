@@ -7,7 +7,7 @@ public enum ConnectionEvent: Sendable {
   /// A tracked prompt changed; `tracker` is its state after the change.
   case prompt(id: String, update: PromptUpdate, tracker: PromptTracker)
   /// The socket dropped; the connection is reconnecting with the same client id.
-  case disconnected(reason: String)
+  case disconnected(reason: SocketDrop)
   /// A new socket is open; missed messages were reconciled from /history.
   case reconnected
   /// Reconnecting failed for too long; tracked prompts are no longer followed.
@@ -19,7 +19,7 @@ public enum FollowEvent: Sendable {
   /// First: everything known so far (nodes already done, outputs), so a late `watch` misses nothing.
   case snapshot(PromptTracker)
   case update(PromptUpdate, PromptTracker)
-  case disconnected(reason: String)
+  case disconnected(reason: SocketDrop)
   case reconnected
   /// The prompt waits in the queue behind others (seen when checking after a quiet spell).
   case waiting(position: Int)
@@ -98,13 +98,13 @@ public actor ComfyConnection {
       let opened = try await EventSocket.open(
         url: url, generation: generation, hello: hello,
         onEvent: { [weak self] event in await self?.receive(event) },
-        onClose: { [weak self] error in await self?.socketEnded(generation: generation, error: error) })
+        onClose: { [weak self] drop in await self?.socketEnded(generation: generation, drop: drop) })
       if isClosed {
         await opened.close()
         throw ComfyClientError.closed(server: client.server)
       }
       socket = opened
-      if opened.isClosed { socketEnded(generation: generation, error: nil) }
+      if opened.isClosed { socketEnded(generation: generation, drop: .ended) }
     } catch let error as ComfyClientError {
       throw error
     } catch is CancellationError {
@@ -118,13 +118,12 @@ public actor ComfyConnection {
     }
   }
 
-  private func socketEnded(generation: Int, error: (any Error)?) {
+  private func socketEnded(generation: Int, drop: SocketDrop) {
     guard let current = socket, current.generation == generation else { return }
     socket = nil
     if isClosed { return }
-    let reason = error.map { "\($0)" } ?? "the server closed the WebSocket"
-    router.socketDropped()
-    broadcast(.disconnected(reason: reason))
+    router.socketDropped(at: Monotonic.now())
+    broadcast(.disconnected(reason: drop))
     startReconnecting()
   }
 
@@ -150,7 +149,8 @@ public actor ComfyConnection {
         try await openSocket()
         reconnectCount += 1
         broadcast(.reconnected)
-        await reconcileUnfinished()
+        // Not awaited: a /history that hangs must not hold up those waiting for the socket.
+        Task { await self.reconcileUnfinished() }
         // The new socket may have dropped already (it is this loop's job then, not a new one's).
         if isConnected { return }
         lastError = "the server closed the WebSocket again right after it opened"
@@ -168,12 +168,12 @@ public actor ComfyConnection {
   /// Closes the socket and opens a new one with the same client id, then asks /history what was missed.
   public func reopen() async {
     guard !isClosed, reconnecting == nil else { return }
-    router.socketDropped()
+    router.socketDropped(at: Monotonic.now())
     do {
       try await openSocket()
       reconnectCount += 1
       broadcast(.reconnected)
-      await reconcileUnfinished()
+      Task { await self.reconcileUnfinished() }
     } catch {
       startReconnecting()
     }
@@ -252,6 +252,15 @@ public actor ComfyConnection {
   }
 
   public func tracker(_ promptID: String) -> PromptTracker? { router.tracker(promptID) }
+
+  /// Ends a prompt whose every node the socket reported done, when /history cannot confirm its end;
+  /// false (and nothing changes) when some node was not reported done.
+  @discardableResult
+  public func finishUnconfirmed(_ promptID: String) -> Bool {
+    let changes = router.finishUnconfirmed(promptID, at: Monotonic.now())
+    broadcast(changes)
+    return !changes.isEmpty
+  }
 
   /// Ends a tracked prompt that was deleted from the queue: no message will ever come for it.
   public func markCancelled(_ promptID: String) {

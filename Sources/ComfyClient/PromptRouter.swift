@@ -140,9 +140,23 @@ public struct PromptRouter: Sendable {
     return updates.map { (promptID, $0, tracker) }
   }
 
-  /// The socket dropped: every unfinished prompt may miss messages until /history is asked.
-  public mutating func socketDropped() {
+  /// The socket dropped: every unfinished prompt may miss messages until /history is asked, and the
+  /// times of the nodes that start or end meanwhile are not known.
+  public mutating func socketDropped(at time: Double) {
     missedMessages.formUnion(unfinished)
+    for id in unfinished { trackers[id]?.socketDropped(at: time) }
+  }
+
+  /// Ends a prompt from what the socket said (every node done) when /history cannot say; nothing when
+  /// some node was not reported done.
+  public mutating func finishUnconfirmed(_ promptID: String, at time: Double) -> [Change] {
+    guard var tracker = trackers[promptID] else { return [] }
+    let updates = tracker.finishUnconfirmed(at: time)
+    guard !updates.isEmpty else { return [] }
+    trackers[promptID] = tracker
+    missedMessages.remove(promptID)
+    heldEnds.removeValue(forKey: promptID)
+    return updates.map { (promptID, $0, tracker) }
   }
 
   /// Applies a history entry to a tracked prompt; messages are no longer missing for it.

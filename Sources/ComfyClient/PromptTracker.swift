@@ -52,6 +52,9 @@ public struct NodeRun: Sendable, Equatable {
   /// Monotonic seconds when the node started and ended, as this client saw it.
   public var startedAt: Double?
   public var endedAt: Double?
+  /// False when its start or end happened while no socket listened (learned after a reconnect, or
+  /// from /history, which keeps no node times): then how long it ran is not known.
+  public var timeKnown = true
 
   public init(id: String, classType: String? = nil, title: String? = nil) {
     self.id = id
@@ -61,7 +64,7 @@ public struct NodeRun: Sendable, Equatable {
 
   /// How long it ran, when both ends were seen.
   public var seconds: Double? {
-    guard let startedAt, let endedAt else { return nil }
+    guard timeKnown, let startedAt, let endedAt else { return nil }
     return Swift.max(0, endedAt - startedAt)
   }
 
@@ -117,6 +120,16 @@ public struct PromptTracker: Sendable, Equatable {
   public private(set) var texts: [(node: String, text: String)] = []
   /// True when part of what is known came from `/history` rather than messages.
   public private(set) var reconciledFromHistory = false
+  /// True when the prompt was taken as done from the socket alone (every node reported done) because
+  /// /history could not confirm it after the socket dropped.
+  public private(set) var endUnconfirmed = false
+  /// When the socket last dropped while this prompt ran (monotonic seconds).
+  public private(set) var droppedAt: Double?
+  /// After a reconnect, until the catch-up messages (the greeting's `executing`, the first cumulative
+  /// `progress_state`) are applied: node starts and ends they imply happened at unknown times.
+  private var catchingUp = false
+  /// Set while node starts and ends are applied whose real times are not known.
+  private var inferring = false
   public static let previewLimit = 64
 
   /// A tracker for a prompt; `prompt` (the API-format graph) gives the nodes' classes and titles.
@@ -166,6 +179,18 @@ public struct PromptTracker: Sendable, Equatable {
       // Late messages (the status and `executing null` after success) change nothing.
       return []
     }
+    if catchingUp {
+      switch event {
+      case .executing(nil, .some, _):
+        inferring = true
+      case .progressState:
+        inferring = true
+        catchingUp = false
+      default:
+        catchingUp = false
+      }
+    }
+    defer { inferring = false }
     var updates: [PromptUpdate] = []
     switch event {
     case .executionStart(_, let timestamp):
@@ -281,12 +306,17 @@ public struct PromptTracker: Sendable, Equatable {
   }
 
   /// Fills in what a history entry says (after messages were missed): outputs, the cached nodes, the end.
+  /// History keeps no node times, so nodes it ends get none (`timeKnown` false); they end in the order
+  /// they ran as far as it tells: the node running when messages stopped, then (the prompt succeeded,
+  /// so they ran) the others without files in prompt order, then the output nodes in the order the
+  /// entry lists them.
   @discardableResult
   public mutating func reconcile(
     with entry: HistoryEntry, at time: Double = Monotonic.now()
   ) -> [PromptUpdate] {
     guard entry.promptID == promptID, !isFinished else { return [] }
     reconciledFromHistory = true
+    catchingUp = false
     var updates: [PromptUpdate] = [.reconciled]
     if number == nil { number = entry.item?.number }
     for message in entry.messages {
@@ -295,6 +325,10 @@ public struct PromptTracker: Sendable, Equatable {
       default: continue
       }
     }
+    inferring = true
+    defer { inferring = false }
+    let outcome = entry.outcome
+    if outcome == .success, let current = currentNode { end(current, as: .finished, at: time, &updates) }
     for (node, ui) in entry.outputs {
       let files = OutputFile.files(in: ui.objectValue ?? [:])
       var run = nodes[node] ?? NodeRun(id: node)
@@ -304,26 +338,72 @@ public struct PromptTracker: Sendable, Equatable {
       nodes[node] = run
       updates.append(.output(node: node, files: new))
     }
-    // Nodes that wrote files ran to their end, though no message said so.
-    for run in nodes.values where run.state == .waiting && !run.outputs.isEmpty {
-      end(run.id, as: .finished, at: time, &updates)
+    if outcome == .success {
+      // A prompt that succeeded ran every node it has; those without files usually before the outputs.
+      for run in nodes.values where run.state == .waiting && run.outputs.isEmpty {
+        end(run.id, as: .finished, at: time, &updates)
+      }
     }
-    let outcome = entry.outcome
+    // Nodes that wrote files ran to their end, though no message said so.
+    for (node, _) in entry.outputs {
+      if let run = nodes[node], run.state == .waiting || run.state == .running, !run.outputs.isEmpty {
+        end(node, as: .finished, at: time, &updates)
+      }
+    }
     switch outcome {
     case .failed, .interrupted:
       for message in entry.messages.reversed() {
-        if case .executionError = message { updates += apply(message, at: time); return updates }
-        if case .executionInterrupted = message { updates += apply(message, at: time); return updates }
+        if case .executionError = message { updates += applyInferring(message, at: time); return updates }
+        if case .executionInterrupted = message {
+          updates += applyInferring(message, at: time)
+          return updates
+        }
       }
     case .success:
       for message in entry.messages.reversed() {
-        if case .executionSuccess = message { updates += apply(message, at: time); return updates }
+        if case .executionSuccess = message { updates += applyInferring(message, at: time); return updates }
       }
     case .ended, .cancelled:
       break
     }
     finish(outcome, at: time, &updates)
     return updates
+  }
+
+  /// Applies an end message from /history: the nodes it ends get no time.
+  private mutating func applyInferring(_ event: ServerEvent, at time: Double) -> [PromptUpdate] {
+    let before = Set(nodes.values.filter { $0.state == .waiting || $0.state == .running }.map(\.id))
+    let updates = apply(event, at: time)
+    for id in before where nodes[id]?.state != .waiting && nodes[id]?.state != .running {
+      nodes[id]?.timeKnown = false
+    }
+    return updates
+  }
+
+  /// The socket dropped while this prompt ran: what the next socket's first messages imply about node
+  /// starts and ends happened meanwhile, at times not known.
+  public mutating func socketDropped(at time: Double) {
+    guard !isFinished else { return }
+    droppedAt = time
+    catchingUp = true
+  }
+
+  /// Ends the prompt from the socket alone when every node was reported done (finished or cached)
+  /// and /history cannot say how it ended; at the last node's end, as the socket told it. Nothing when
+  /// a node was not reported done.
+  @discardableResult
+  public mutating func finishUnconfirmed(at time: Double = Monotonic.now()) -> [PromptUpdate] {
+    guard !isFinished, allNodesDone else { return [] }
+    endUnconfirmed = true
+    var updates: [PromptUpdate] = []
+    let lastEnd = nodes.values.compactMap(\.endedAt).max()
+    finish(.ended, at: lastEnd ?? time, &updates)
+    return updates
+  }
+
+  /// True when every node is known and was reported finished or cached.
+  public var allNodesDone: Bool {
+    !nodes.values.isEmpty && nodes.values.allSatisfy { $0.state == .finished || $0.state == .cached }
   }
 
   /// Ends a prompt that was removed from the queue before it ran.
@@ -359,6 +439,7 @@ public struct PromptTracker: Sendable, Equatable {
     }
     run.state = .running
     run.startedAt = time
+    if inferring { run.timeKnown = false }
     nodes[id] = run
     updates.append(.nodeStarted(id))
   }
@@ -369,6 +450,7 @@ public struct PromptTracker: Sendable, Equatable {
     guard var run = nodes[id], run.state == .running || run.state == .waiting else { return }
     run.state = state
     run.endedAt = time
+    if inferring { run.timeKnown = false }
     if state == .finished, let max = run.max, max > 0 { run.value = Swift.max(run.value ?? 0, max) }
     nodes[id] = run
     if currentNode == id { currentNode = nil }

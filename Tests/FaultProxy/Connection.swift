@@ -105,6 +105,10 @@ final class Connection: Sendable {
         proxy.note("dropped after \(seconds) s")
         return finish()
       }
+      if case .resetAfterSeconds(let seconds) = timed, Self.now() - since >= seconds {
+        proxy.note("reset after \(seconds) s")
+        return finish(reset: true)
+      }
       let chunk = read(upstream, timeoutMilliseconds: 50)
       // The fault of the request this answer is for: read after the bytes came, since the request
       // pump sets it before it sends the request on.
@@ -141,6 +145,22 @@ final class Connection: Sendable {
           usleep(useconds_t(seconds * 1_000_000))
         }
         if !rest.isEmpty { guard writeAll(client, rest) else { return finish() } }
+      case .webSocketCloseBefore(let text) where webSocket:
+        let (ready, rest) = frames.splitAfterUpgrade(chunk)
+        guard writeAll(client, ready) else { return finish() }
+        frames.pending += rest
+        guard frames.upgraded else { continue }
+        let needle = Array(text.utf8)
+        while let length = frames.nextFrameLength(), frames.pending.count >= length {
+          let frame = Array(frames.pending[0..<length])
+          if Self.contains(frame, needle) {
+            proxy.note("closed the WebSocket before the frame with \(text)")
+            return finish()
+          }
+          guard writeAll(client, frame) else { return finish() }
+          frames.pending.removeFirst(length)
+          frames.passed += 1
+        }
       case .webSocketCutMidFrame(let whole) where webSocket,
         .webSocketResetAfterFrames(let whole) where webSocket,
         .webSocketSilentAfterFrames(let whole) where webSocket:
@@ -178,6 +198,15 @@ final class Connection: Sendable {
   }
 
   // MARK: - Plumbing
+
+  /// True when `needle` occurs in `bytes`.
+  static func contains(_ bytes: [UInt8], _ needle: [UInt8]) -> Bool {
+    guard !needle.isEmpty, bytes.count >= needle.count else { return needle.isEmpty }
+    for start in 0...(bytes.count - needle.count) where bytes[start] == needle[0] {
+      if Array(bytes[start..<start + needle.count]) == needle { return true }
+    }
+    return false
+  }
 
   /// Closes both sides once; `reset` makes the client see a TCP RST instead of an orderly end.
   func finish(reset: Bool = false) {

@@ -21,6 +21,8 @@ public final class FaultProxy: Sendable {
     case dropAfterBytes(Int)
     /// Passes the answer for `seconds`, then closes both sides.
     case dropAfterSeconds(Double)
+    /// Passes the answer (or, on `/ws`, the socket's frames) for `seconds`, then resets the connection.
+    case resetAfterSeconds(Double)
     /// Sends the request on but never passes the answer; the connection stays open.
     case stall
     /// Resets the client's connection (TCP RST) instead of answering.
@@ -35,6 +37,9 @@ public final class FaultProxy: Sendable {
     case webSocketCutMidFrame(afterFrames: Int)
     /// After the upgrade, passes `frames` server frames, then resets the connection.
     case webSocketResetAfterFrames(Int)
+    /// After the upgrade, passes whole server frames until one that contains `text` (a message type such
+    /// as `execution_success`), then closes the connection without passing that frame.
+    case webSocketCloseBefore(text: String)
     /// After the upgrade, passes `frames` server frames, then nothing either way (a half-open socket).
     case webSocketSilentAfterFrames(Int)
     /// Holds everything the server sends after the upgrade (the greeting first) for `seconds`.
@@ -45,6 +50,7 @@ public final class FaultProxy: Sendable {
       case .pass: "pass"
       case .dropAfterBytes(let n): "drop after \(n) bytes"
       case .dropAfterSeconds(let s): "drop after \(s) s"
+      case .resetAfterSeconds(let s): "reset after \(s) s"
       case .stall: "stall"
       case .reset: "reset"
       case .respond(let status, _): "answer \(status)"
@@ -53,6 +59,7 @@ public final class FaultProxy: Sendable {
       case .webSocketCutMidFrame(let n): "cut the WebSocket in frame \(n + 1)"
       case .webSocketResetAfterFrames(let n): "reset the WebSocket after \(n) frames"
       case .webSocketSilentAfterFrames(let n): "silence the WebSocket after \(n) frames"
+      case .webSocketCloseBefore(let text): "close the WebSocket before the frame with \(text)"
       case .webSocketDelayGreeting(let s): "delay the WebSocket greeting \(s) s"
       }
     }
@@ -60,7 +67,7 @@ public final class FaultProxy: Sendable {
     var isWebSocketFault: Bool {
       switch self {
       case .webSocketCutMidFrame, .webSocketResetAfterFrames, .webSocketSilentAfterFrames,
-        .webSocketDelayGreeting:
+        .webSocketDelayGreeting, .webSocketCloseBefore:
         true
       default: false
       }

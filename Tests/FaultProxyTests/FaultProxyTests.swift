@@ -98,6 +98,26 @@ import Testing
     }
   }
 
+  /// The greeting (`status`) is the frame the rule names: nothing of it passes, the socket closes.
+  @Test func closesTheWebSocketBeforeAFrameWithAText() async throws {
+    try await withProxy([.init(path: "/ws", .webSocketCloseBefore(text: "\"status\""))]) { proxy in
+      let closed = await RawClient.webSocket(port: proxy.port, quiet: 5)
+      #expect(closed.end == .closed)
+      #expect(closed.body.isEmpty, "no frame passed")
+      #expect(
+        proxy.log.contains { $0.hasPrefix("closed the WebSocket before the frame with") }, "\(proxy.log)")
+    }
+  }
+
+  /// The socket's greeting passes, then 0.3 s after the upgrade the connection is reset.
+  @Test func resetsTheWebSocketAfterSeconds() async throws {
+    try await withProxy([.init(path: "/ws", .resetAfterSeconds(0.3))]) { proxy in
+      let reset = await RawClient.webSocket(port: proxy.port, quiet: 5)
+      #expect(reset.end == .reset)
+      #expect(proxy.log.contains("reset after 0.3 s"), "\(proxy.log)")
+    }
+  }
+
   @Test func resetsAndSilencesTheWebSocketAfterFrames() async throws {
     try await withProxy([
       .init(path: "/ws", .webSocketResetAfterFrames(1), times: 1),

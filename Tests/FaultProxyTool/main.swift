@@ -12,8 +12,9 @@ let usage = """
 
   Forwards 127.0.0.1:N (default: a free port) to 127.0.0.1:PORT, applying the first rule whose path
   prefix matches each request (PATH * matches all). FAULT is one of:
-    500 | 502 | garbage | reset | stall | drop-bytes:N | drop-seconds:S | drip:S
-    ws-cut:FRAMES | ws-reset:FRAMES | ws-silent:FRAMES | ws-delay:S      (for the /ws upgrade)
+    500 | 502 | garbage | reset | stall | drop-bytes:N | drop-seconds:S | reset-seconds:S | drip:S
+    ws-cut:FRAMES | ws-reset:FRAMES | ws-silent:FRAMES | ws-delay:S | ws-close-before:TEXT
+                                                                      (for the /ws upgrade)
   A FAULT may end in xN to apply to the first N matching requests only (e.g. /history=stall x1).
   example: comfysh-fault-proxy --upstream 8188 '/ws=ws-reset:5' 'POST /prompt=500 x1'
   """
@@ -37,10 +38,12 @@ func fault(_ text: String) -> FaultProxy.Fault? {
   case "stall": return .stall
   case "drop-bytes": return Int(value).map { .dropAfterBytes($0) }
   case "drop-seconds": return Double(value).map { .dropAfterSeconds($0) }
+  case "reset-seconds": return Double(value).map { .resetAfterSeconds($0) }
   case "drip": return Double(value).map { .slowDrip(interval: $0) }
   case "ws-cut": return Int(value).map { .webSocketCutMidFrame(afterFrames: $0) }
   case "ws-reset": return Int(value).map { .webSocketResetAfterFrames($0) }
   case "ws-silent": return Int(value).map { .webSocketSilentAfterFrames($0) }
+  case "ws-close-before": return value.isEmpty ? nil : .webSocketCloseBefore(text: value)
   case "ws-delay": return Double(value).map { .webSocketDelayGreeting(seconds: $0) }
   default: return nil
   }

@@ -6,8 +6,8 @@ import Testing
 @testable import Workflow
 
 /// comfysh through the fault proxy against the simulator: what already holds when the server or the
-/// network fails (issue 17). What still goes wrong is phase 2 of the issue (per-request deadlines,
-/// half-open sockets, messages), and is not asserted here.
+/// network fails (issue 17). Phase 2 of the issue (per-request deadlines, half-open sockets, the
+/// words) is tested in `FaultProxyNetworkTests`.
 @MainActor
 @Suite(.timeLimit(.minutes(2))) struct FaultProxyShellTests {
   /// A session on a simulator behind a proxy with `rules`.

@@ -16,8 +16,21 @@ extension ComfyClientError {
     case .cannotConnect:
       return description + ": is ComfyUI running there? start it, or use --sim / server URL"
     case .connectionClosed: return description + "; did the server stop or restart?"
-    case .timeout: return description + "; is it busy or stuck?"
+    case .connectionReset:
+      return description
+        + " (it had connected); did the server or a proxy in between restart? try the command again"
+    case .answerCutShort:
+      return description + "; did the server or the network fail? try again (nothing partial was kept)"
+    case .outcomeUnknown(_, let promptID, _):
+      return description + "; `watch \(promptID)` asks again, `history \(promptID)` once the server answers"
+    case .timeout(_, _, _, let idle):
+      return description
+        + (idle
+          ? "; it stalled or sends very slowly: is the server stuck, or the network down? try again"
+          : "; is it busy, stuck or very slow? try again, or check the server")
     case .badResponse(_, _, .notJSON): return description + "; is this a ComfyUI server?"
+    case .badResponse(_, _, .notHTTP):
+      return description + "; is this the address of a ComfyUI server, and is nothing else listening there?"
     case .httpStatus(let server, let route, let status, let reason, let body):
       let tail = body.isEmpty ? "" : ": \(body)"
       switch status {
@@ -49,6 +62,21 @@ extension ComfyClientError {
     case .promptForgotten:
       return description + "; was the server restarted or its history cleared?"
     case .requestFailed, .badResponse, .closed: return description
+    }
+  }
+}
+
+extension SocketDrop {
+  /// Why the WebSocket dropped, in the shell's words (no system call names, no errno).
+  var shellWords: String {
+    switch self {
+    case .reset: "the connection was reset"
+    case .closedByServer(1000), .closedByServer(1001): "the server closed the WebSocket"
+    case .closedByServer(let code): "the server closed the WebSocket with code \(code)"
+    case .ended: "the connection ended without a goodbye"
+    case .silent(let quiet):
+      "the WebSocket went silent: no message and no answer to a ping for \(quiet.secondsText)"
+    case .failed(let reason): reason
     }
   }
 }

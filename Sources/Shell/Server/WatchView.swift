@@ -81,10 +81,11 @@ final class WatchView {
       self.tracker = tracker
       try apply(update, tracker)
     case .disconnected(let reason):
-      line("  connection lost (\(session.masked(reason))); reconnecting…")
+      let words = session.masked(reason.shellWords)
+      line("  connection lost (\(words)); reconnecting…")
       emit([
         "type": "connection", "prompt_id": .string(promptID), "state": "disconnected",
-        "reason": .string(session.masked(reason)),
+        "reason": .string(words),
       ])
     case .reconnected:
       line("  reconnected")
@@ -271,6 +272,11 @@ final class WatchView {
         && tracker.nodes.values.allSatisfy { $0.state == .cached || $0.state == .waiting }
         && tracker.nodes.values.contains { $0.state == .cached }
       var text = (outcome == .success ? "done" : "ended") + took
+      if tracker.endUnconfirmed {
+        text =
+          "done\(took), as far as the WebSocket told: every node finished, but the server's history did not answer to confirm the outcome (`history \(promptID)` asks again)"
+        done["unconfirmed"] = true
+      }
       if allCached {
         text += " (all from the cache: the same prompt ran before; change an input or `seed … randomize`)"
       }

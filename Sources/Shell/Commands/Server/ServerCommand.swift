@@ -42,7 +42,7 @@ struct ServerCommand: Command {
       object["comfyui_version"] = stats.comfyUIVersion.map(JSONValue.string) ?? .null
       object["simulator"] = .bool(isSimulator(stats))
     } catch {
-      line += " · not reachable"
+      line += " · " + unreachableWords(error)
       object["reachable"] = false
       object["reason"] = .string(ShellError.server(error, session: session).message)
     }
@@ -132,6 +132,19 @@ struct ServerCommand: Command {
     }
     try SavedServers.save(saved)
     session.console.result("removed server \(name)", json: ["type": "server_removed", "name": .string(name)])
+  }
+
+  /// What `server` says when /system_stats failed: a server that answered with an error or with
+  /// something else is there, just not well; only a failed connection is "not reachable".
+  static func unreachableWords(_ error: any Error) -> String {
+    guard let error = error as? ComfyClientError else { return "not reachable" }
+    switch error {
+    case .httpStatus(_, _, let status, let reason, _): return "answers, but with \(status) \(reason)"
+    case .badResponse: return "answers, but not as ComfyUI does"
+    case .timeout: return "not answering in time"
+    case .connectionReset, .connectionClosed, .answerCutShort: return "connected, then the connection failed"
+    default: return "not reachable"
+    }
   }
 
   /// `ComfyUI 0.3.64`, `ComfyUI 0.3.64 simulator`.

@@ -75,11 +75,9 @@ struct WatchCommand: Command {
         return nil
       }
     } else if await !connection.isConnected, await connection.tracker(id)?.isFinished == false {
-      // The socket dropped and reconnecting gave up earlier: open it again and ask history what was missed.
+      // The socket dropped and reconnecting gave up earlier: open it again; following asks /history
+      // what was missed (and copes when it does not answer).
       try await session.request { try await connection.connect() }
-      if let entry = try await session.request({ try await connection.client.history(promptID: id) }) {
-        await connection.reconcile(id, with: entry)
-      }
     }
     return connection
   }
