@@ -129,3 +129,18 @@ import Workflow
     #expect(done.totalSeconds == 2.5, "until the last node's end, not until /history gave up")
   }
 }
+
+/// The deadlines Docs/reliability.md lists, by route.
+@Suite struct RequestDeadlineTests {
+  @Test func eachRouteHasItsDocumentedDeadline() {
+    let deadlines = RequestDeadlines.standard
+    #expect(deadlines.overall(for: "GET /system_stats") == .seconds(15))
+    #expect(deadlines.overall(for: "GET /history/abc") == .seconds(15))
+    #expect(deadlines.overall(for: "POST /prompt") == .seconds(15))
+    #expect(deadlines.overall(for: "GET /object_info") == .seconds(30))
+    #expect(deadlines.overall(for: "GET /object_info/KSampler") == .seconds(30))
+    #expect(deadlines.overall(for: "GET /view") == .seconds(300))
+    #expect(deadlines.overall(for: "POST /upload/image") == .seconds(300))
+    #expect(RequestDeadlines.connect == .seconds(5) && RequestDeadlines.idle == .seconds(15))
+  }
+}
