@@ -4,8 +4,14 @@
 #
 #   Scripts/bench/run.sh            # builds the release binary, starts `comfysh sim`, measures, stops it
 #   PORT=18188 RUNS=30 Scripts/bench/run.sh
+#   BASE_BIN=/path/to/older/comfysh Scripts/bench/run.sh   # the same figures for another build, side by side
 #
-# Needs hyperfine (Debian package) and websocket-client (PyPI); Scripts/setup.sh installs both.
+# The simulator serves the recorded ComfyUI 0.3.64 catalog (496 classes, half a megabyte, as a real
+# server does) with the example's checkpoint added, so the catalog costs what it costs against a real
+# ComfyUI; CATALOG=none uses the simulator's small built-in one.
+#
+# Needs hyperfine (Debian package) and websocket-client (PyPI): `apt-get install hyperfine`,
+# `pip install websocket-client` (Scripts/setup.sh installs the latter).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -23,12 +29,29 @@ swift build -c release --static-swift-stdlib --product comfysh-bench 2>&1 | tail
 BIN=$(swift build -c release --static-swift-stdlib --show-bin-path)/comfysh
 BENCH=$(swift build -c release --static-swift-stdlib --show-bin-path)/comfysh-bench
 
-# A private config folder: no init script, no saved servers.
-export XDG_CONFIG_HOME="$OUT/config"
+# Private config and cache folders: no init script, no saved servers, no catalog from earlier runs.
+export XDG_CONFIG_HOME="$OUT/config" XDG_CACHE_HOME="$OUT/cache"
+rm -rf "$XDG_CACHE_HOME"
 mkdir -p "$XDG_CONFIG_HOME"
 
-echo "== simulator on 127.0.0.1:$PORT"
-"$BIN" sim --port "$PORT" > "$OUT/sim.log" 2>&1 &
+CATALOG=${CATALOG:-../shared/fixtures/comfyui/object_info.json}
+SIM_ARGS=()
+if [ "$CATALOG" != none ]; then
+  python3 - "$CATALOG" "$WORKFLOW" "$OUT/object_info.json" <<'PY'
+# The recorded server had no model files: offer the workflow's checkpoint so it validates and runs.
+import json, sys
+info = json.load(open(sys.argv[1]))
+workflow = json.load(open(sys.argv[2]))
+for node in workflow.values():
+    if node["class_type"] == "CheckpointLoaderSimple":
+        info["CheckpointLoaderSimple"]["input"]["required"]["ckpt_name"][0] = [node["inputs"]["ckpt_name"]]
+json.dump(info, open(sys.argv[3], "w"))
+PY
+  SIM_ARGS=(--catalog "$OUT/object_info.json")
+fi
+
+echo "== simulator on 127.0.0.1:$PORT (catalog: $CATALOG)"
+"$BIN" sim --port "$PORT" "${SIM_ARGS[@]}" > "$OUT/sim.log" 2>&1 &
 SIM=$!
 trap 'kill "$SIM" 2>/dev/null; wait "$SIM" 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do
@@ -45,15 +68,23 @@ ONE_PYTHON="python3 Scripts/python/bench_client.py --server 127.0.0.1:$PORT --wo
 SEEDS=$(seq -s ' ' 1 "$SWEEP")
 SWEEP_SWIFT="$BIN --no-init --server $SERVER -c 'load $WORKFLOW; for s in $SEEDS { set $SEED_NODE.seed \$s; run; watch }'"
 SWEEP_PYTHON="$ONE_PYTHON --sweep $SWEEP"
+ONE=(-n comfysh "$ONE_SWIFT")
+SWEEPS=(-n comfysh "$SWEEP_SWIFT")
+if [ -n "${BASE_BIN:-}" ]; then
+  ONE+=(-n base "${ONE_SWIFT/#$BIN/$BASE_BIN}")
+  SWEEPS+=(-n base "${SWEEP_SWIFT/#$BIN/$BASE_BIN}")
+  "$BASE_BIN" --no-init --server "$SERVER" -c 'catalog' | sed 's/^/  base: /'
+fi
+"$BIN" --no-init --server "$SERVER" -c 'catalog' | sed 's/^/  comfysh: /'
 
 echo "== one job: load, run, watch to the end (one process each)"
 eval "$ONE_SWIFT" | tail -2
 eval "$ONE_PYTHON"
-hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$OUT/one.json" -n comfysh "$ONE_SWIFT" -n python "$ONE_PYTHON"
+hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$OUT/one.json" "${ONE[@]}" -n python "$ONE_PYTHON"
 
 echo "== sweep: $SWEEP runs in one session / over one connection"
 hyperfine -N --warmup 1 --runs $(( RUNS / 3 > 3 ? RUNS / 3 : 3 )) --export-json "$OUT/sweep.json" \
-  -n comfysh "$SWEEP_SWIFT" -n python "$SWEEP_PYTHON"
+  "${SWEEPS[@]}" -n python "$SWEEP_PYTHON"
 python3 - "$OUT/sweep.json" "$SWEEP" <<'PY'
 import json, sys
 results = json.load(open(sys.argv[1]))["results"]
@@ -66,13 +97,19 @@ eval "$SWEEP_PYTHON" 2>&1 | sed 's/^/    /'
 echo "== peak memory (maximum resident set size)"
 /usr/bin/time -v "$BIN" --no-init -c 'echo hi' > /dev/null 2> "$OUT/time-baseline.txt"
 echo "  comfysh without a server (echo hi): $(grep 'Maximum resident' "$OUT/time-baseline.txt" | awk '{print $6}') KB"
-for name in comfysh python; do
-  if [ "$name" = comfysh ]; then cmd="$ONE_SWIFT"; else cmd="$ONE_PYTHON"; fi
-  /usr/bin/time -v bash -c "exec $cmd" > /dev/null 2> "$OUT/time-$name.txt"
-  echo "  $name one job: $(grep 'Maximum resident' "$OUT/time-$name.txt" | awk '{print $6}') KB"
-done
-/usr/bin/time -v bash -c "exec $SWEEP_SWIFT" > /dev/null 2> "$OUT/time-sweep.txt"
-echo "  comfysh sweep of $SWEEP: $(grep 'Maximum resident' "$OUT/time-sweep.txt" | awk '{print $6}') KB"
+peak() { # label command: the median of five runs' peak resident set
+  local label=$1 cmd=$2 values=()
+  for _ in 1 2 3 4 5; do
+    /usr/bin/time -v bash -c "exec $cmd" > /dev/null 2> "$OUT/time.txt"
+    values+=("$(grep 'Maximum resident' "$OUT/time.txt" | awk '{print $6}')")
+  done
+  echo "  $label: $(printf '%s\n' "${values[@]}" | sort -n | sed -n 3p) KB (of ${values[*]})"
+}
+peak "comfysh one job" "$ONE_SWIFT"
+[ -z "${BASE_BIN:-}" ] || peak "base one job" "${ONE_SWIFT/#$BIN/$BASE_BIN}"
+peak "python one job" "$ONE_PYTHON"
+peak "comfysh sweep of $SWEEP" "$SWEEP_SWIFT"
+[ -z "${BASE_BIN:-}" ] || peak "base sweep of $SWEEP" "${SWEEP_SWIFT/#$BIN/$BASE_BIN}"
 
 echo "== WebSocket messages decoded per second (comfysh-bench ws-decode)"
 "$BENCH" ws-decode 2000

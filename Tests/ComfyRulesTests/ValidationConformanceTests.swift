@@ -40,8 +40,9 @@ import Workflow
     #expect(actual == .object(expected), "\(recorded.name):\n\(actual.serialized(.indented(1)))")
   }
 
-  @Test(needsFixtures) func everyRecordedValidationCaseGetsTheServersAnswer() throws {
-    let catalog = try CatalogFixtures.full
+  @Test(needsFixtures, arguments: CatalogFixtures.Form.allCases)
+  func everyRecordedValidationCaseGetsTheServersAnswer(form: CatalogFixtures.Form) throws {
+    let catalog = try CatalogFixtures.full(form)
     let index = try Fixtures.json("validation/index.json").arrayValue ?? []
     #expect(index.count == 23)
     var compared = 0
@@ -78,8 +79,9 @@ import Workflow
     #expect(compared == 20)
   }
 
-  @Test(needsFixtures) func everyRecordedSubmissionElsewhereIsJudgedTheSame() throws {
-    let catalog = try CatalogFixtures.full
+  @Test(needsFixtures, arguments: CatalogFixtures.Form.allCases)
+  func everyRecordedSubmissionElsewhereIsJudgedTheSame(form: CatalogFixtures.Form) throws {
+    let catalog = try CatalogFixtures.full(form)
     var files = Fixtures.files(endingWith: ".post_prompt.json")
     files += Fixtures.files(endingWith: ".http.json")
     var compared = 0
@@ -95,8 +97,9 @@ import Workflow
     #expect(compared >= 19)
   }
 
-  @Test(needsFixtures) func theRuntimeErrorCasesAreAcceptedWithTheirOutputs() throws {
-    let catalog = try CatalogFixtures.full
+  @Test(needsFixtures, arguments: CatalogFixtures.Form.allCases)
+  func theRuntimeErrorCasesAreAcceptedWithTheirOutputs(form: CatalogFixtures.Form) throws {
+    let catalog = try CatalogFixtures.full(form)
     let v3Combo = try #require(
       try Self.exchanges(in: "exec/runtime-error-v3-combo-value-not-validated.post_prompt.json").first)
     let result = PromptValidation.validateRequestBody(v3Combo.body, catalog: catalog)
@@ -110,8 +113,9 @@ import Workflow
     #expect(edge.nodeErrors["8"]?.errors.map(\.type) == ["required_input_missing"])
   }
 
-  @Test(needsFixtures) func theAcceptedIntCasesAreConvertedAsTheServerStoresThem() throws {
-    let catalog = try CatalogFixtures.full
+  @Test(needsFixtures, arguments: CatalogFixtures.Form.allCases)
+  func theAcceptedIntCasesAreConvertedAsTheServerStoresThem(form: CatalogFixtures.Form) throws {
+    let catalog = try CatalogFixtures.full(form)
     for (name, width) in [("q-float-for-INT", "8"), ("r-string-number-for-INT", "8")] {
       let recorded = try #require(try Self.exchanges(in: "validation/\(name).json").first)
       let result = PromptValidation.validateRequestBody(recorded.body, catalog: catalog)

@@ -1,4 +1,5 @@
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import Shell
@@ -135,14 +136,5 @@ final class ShellHarness {
   func loadSeed() async {
     _ = write("seed.json", Self.seedWorkflow)
     _ = await ok("load seed.json")
-  }
-}
-
-enum TemporaryFolder {
-  static func make() -> String {
-    var template = Array("/tmp/comfysh-test-XXXXXX".utf8CString)
-    let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-    guard let made else { return "/tmp" }
-    return String(cString: made)
   }
 }

@@ -1,6 +1,7 @@
 import ComfyClient
 import ComfySim
 import Media
+import TestSupport
 import Testing
 
 @testable import Shell

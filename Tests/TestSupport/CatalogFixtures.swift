@@ -12,6 +12,27 @@ public enum CatalogFixtures {
     get throws { try parsedFull.get() }
   }
 
+  /// The two ways a session holds a catalog: parsed whole (`--catalog` the first time, a fetch) or
+  /// opened from a `CatalogFile` and parsed a class at a time (the cache); conformance runs on both.
+  public enum Form: String, CaseIterable, Sendable {
+    case parsed, catalogFile
+  }
+
+  private static let fullCatalogFile: Result<String, any Error> = Result {
+    let path = TemporaryFolder.make(prefix: "comfysh-catalog-file") + "/object_info.catalog"
+    try FileIO.writeAtomically(path, CatalogFile.encode(try parsedFull.get()))
+    return path
+  }
+
+  /// The recorded catalog in the given form; `.catalogFile` is opened afresh, so no class is parsed yet.
+  public static func full(_ form: Form) throws -> Catalog {
+    switch form {
+    case .parsed: return try parsedFull.get()
+    case .catalogFile:
+      return try CatalogFile.open(try fullCatalogFile.get()).catalog(comfyUIVersion: "0.3.64")
+    }
+  }
+
   /// A hand-written catalog in both object_info syntaxes, for tests that need no fixtures.
   public static let small: Catalog = {
     let text = #"""

@@ -6,6 +6,9 @@ import Workflow
 /// descriptions are the simulator's own words. Built in code (no resource files) so a static binary
 /// carries it.
 enum BuiltinCatalog {
+  /// The digest of the built-in classes as this build defines them (without input files), taken once.
+  static let digest = ShortDigest.hex(JSONValue.object(objectInfo(inputFiles: [])).serialized())
+
   /// Model files the simulator pretends to have, per ComfyUI model folder.
   static let models: [String: [String]] = [
     "checkpoints": ["sim-checkpoint.safetensors"],

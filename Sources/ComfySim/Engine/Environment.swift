@@ -91,6 +91,8 @@ final class SimEnvironment: Sendable {
   let ownsFolder: Bool
   /// nil: the built-in catalog (LoadImage's choices follow input/); else the `--catalog` document.
   let customObjectInfo: JSONObject?
+  /// The digest of a `--catalog` object_info, taken once: it cannot change while the simulator runs.
+  private let customCatalogDigest: String?
   let catalog: Catalog
   let validator: any PromptValidating
   let hub: Hub
@@ -108,8 +110,10 @@ final class SimEnvironment: Sendable {
           "the catalog is \(document.typeName), not an /object_info object of node classes")
       }
       customObjectInfo = object
+      customCatalogDigest = ShortDigest.hex(document.serialized())
     } else {
       customObjectInfo = nil
+      customCatalogDigest = nil
     }
     catalog = try Catalog(objectInfo: .object(customObjectInfo ?? BuiltinCatalog.objectInfo(inputFiles: [])))
     validator = SharedPromptValidator(catalog: catalog)
@@ -138,6 +142,14 @@ final class SimEnvironment: Sendable {
   /// The `/object_info` document served now.
   func objectInfo() -> JSONObject {
     customObjectInfo ?? BuiltinCatalog.objectInfo(inputFiles: folders.inputImages())
+  }
+
+  /// Names what `/object_info` answers now (`system.catalog_digest` in /system_stats), so a client can
+  /// cache a simulator's catalog as it caches a server's by version: a different `--catalog`, or an
+  /// upload that adds a choice to the built-in catalog's image lists, gives a different digest.
+  func catalogDigest() -> String {
+    customCatalogDigest
+      ?? ShortDigest.hex(BuiltinCatalog.digest + "|" + folders.inputImages().joined(separator: "|"))
   }
 
   /// Whether the simulator "has" a model file: its own list, or the catalog's choices for it.

@@ -118,7 +118,9 @@ struct Routes {
       if let info = environment.objectInfo()[name] { out[name] = info }
       return Reply.json(.object(out))
     }
-    router.get(path("/system_stats")) { _, _ in Reply.json(Routes.systemStats(port: port())) }
+    router.get(path("/system_stats")) { _, _ in
+      Reply.json(Routes.systemStats(port: port(), catalogDigest: environment.catalogDigest()))
+    }
     router.get(path("/features")) { _, _ in Reply.json(Hub.serverFeatures) }
     router.get(path("/embeddings")) { _, _ in Reply.json(.array([])) }
     router.get(path("/extensions")) { _, _ in Reply.json(.array([])) }
@@ -156,7 +158,7 @@ struct Routes {
     }
   }
 
-  static func systemStats(port: Int) -> JSONValue {
+  static func systemStats(port: Int, catalogDigest: String) -> JSONValue {
     let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
     let total = Int(sysconf(Int32(_SC_PHYS_PAGES))) * pageSize
     #if canImport(Glibc)
@@ -173,6 +175,7 @@ struct Routes {
         "pytorch_version": "none (simulated)", "embedded_python": false,
         "argv": ["comfysh", "sim", "--port", .string(String(port))],
         "simulator": "ComfySim: a ComfyUI 0.3.64 simulator (comfysh); images are generated stand-ins",
+        "catalog_digest": .string(catalogDigest),
       ],
       "devices": [
         [

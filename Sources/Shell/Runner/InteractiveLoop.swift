@@ -158,7 +158,7 @@ extension Session {
     context.names["keys"] = keyRing.listings().map(\.name)
     context.names["servers"] = ((try? SavedServers.load()) ?? [:]).keys.map { $0 }
     if let catalog = catalog.current {
-      context.classNames = catalog.classes.map(\.name)
+      context.classNames = catalog.names
       context.classInputs = { catalog[className: $0]?.inputs.map(\.name) }
       context.classOutputs = { catalog.outputNames(of: $0) }
       context.inputChoices = { className, input in

@@ -92,18 +92,21 @@ public final class ServerSession {
   }
 
   /// The server's /object_info as a catalog, cached on disk per server and ComfyUI version (a stock
-  /// server's is half a megabyte); `refresh` reads it again. Simulators are not cached: their catalog
-  /// can change with `--catalog` while the version stays the same.
+  /// server's is half a megabyte) as a `CatalogFile`, so a later process parses only the classes it
+  /// uses; `refresh` reads it again. A simulator is cached only when it names the digest of the
+  /// catalog it serves, which changes with its `--catalog`.
   func fetchCatalog(refresh: Bool) async throws -> (Catalog, source: String) {
     let stats = try await probe()
-    let simulator = ServerCommand.isSimulator(stats)
     let version = stats.comfyUIVersion ?? "unknown"
-    let key = address.description.map { $0.isLetter || $0.isNumber ? $0 : "_" }
-    let path = ShellPaths.cacheFolder + "/catalogs/\(String(key))-\(version).json"
-    if !refresh && !simulator, let bytes = try? FileIO.read(path),
-      let catalog = try? Catalog(objectInfoBytes: bytes, comfyUIVersion: version)
-    {
-      return (catalog, "server \(address) (cached)")
+    let simulator = ServerCommand.isSimulator(stats)
+    let digest = simulator ? stats.json["system"]?["catalog_digest"]?.stringValue : nil
+    let cacheable = !simulator || digest != nil
+    let path = CatalogCache.serverPath(address: address, version: version, simulatorDigest: digest)
+    let facts: JSONObject =
+      digest.map { ["simulator_catalog": .string($0), "comfyui_version": .string(version)] }
+      ?? ["server": .string(address.description), "comfyui_version": .string(version)]
+    if !refresh && cacheable, let cached = CatalogCache.open(path, facts: facts, comfyUIVersion: version) {
+      return (cached, "server \(address) (cached)")
     }
     let info = try await client.objectInfo()
     let catalog: Catalog
@@ -112,10 +115,7 @@ public final class ServerSession {
     } catch {
       throw ShellError("\(address)/object_info is not a node catalog: \(error.message)")
     }
-    if !simulator {
-      try? FileIO.createFolder(ShellPaths.cacheFolder + "/catalogs", mode: 0o700)
-      try? FileIO.writeAtomically(path, text: info.serialized())
-    }
+    if cacheable { CatalogCache.store(catalog, facts: facts, at: path) }
     return (catalog, "server \(address)")
   }
 

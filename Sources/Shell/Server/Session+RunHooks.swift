@@ -41,10 +41,12 @@ extension Session {
     }
   }
 
-  /// A file an input names is known when the catalog lists it or this session uploaded it.
+  /// A file an input names is known when the catalog lists it for a class of the workflow (the only
+  /// classes whose inputs are checked, and so the only ones parsed) or this session uploaded it.
   var inputFileKnown: @Sendable (String) -> Bool {
+    let classTypes = Set(workflow.nodes.values.compactMap(\.classType))
     let listed = Set(
-      (catalog.current?.classes ?? []).flatMap {
+      classTypes.compactMap { catalog.current?[className: $0] }.flatMap {
         $0.inputs.filter(\.isUpload).flatMap { $0.combo?.names ?? [] }
       })
     let uploaded = server.uploadedNames

@@ -50,7 +50,7 @@ public final class SessionCatalog {
   private func read() async -> Catalog? {
     do {
       if let path {
-        let catalog = try await Catalog(objectInfoBytes: FileIO.readInterruptibly(path, limit: .catalog))
+        let catalog = try await CatalogCache.read(file: path)
         state = .loaded(catalog, source: FileIO.baseName(of: path))
       } else if let fetcher {
         let (catalog, source) = try await fetcher(refreshRequested)

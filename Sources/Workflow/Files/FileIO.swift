@@ -123,9 +123,11 @@ public enum FileIO {
   /// An existing file keeps its permission bits; a new one gets `mode`. Only a regular file is ever
   /// replaced (a symbolic link is followed to one): a device, FIFO or socket at `path` is an error, since
   /// the rename would put a file where it was. Temporary files a killed writer left for `path` are
-  /// removed first.
-  public static func writeAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o644) throws(FileError)
-  {
+  /// removed first. A cache that can be made again passes `durable: false` to skip the two fsyncs: a
+  /// crash may then leave it empty or short, never mixed with another file.
+  public static func writeAtomically(
+    _ path: String, _ bytes: [UInt8], mode: mode_t = 0o644, durable: Bool = true
+  ) throws(FileError) {
     let path = try regularTarget(path)
     let folder = parentFolder(of: path)
     var existing = stat()
@@ -151,10 +153,11 @@ public enum FileIO {
         }
         written += n
       }
-      guard fchmod(fd, finalMode) == 0, fsync(fd) == 0 else { throw FileError.errno(path) }
+      guard fchmod(fd, finalMode) == 0, !durable || fsync(fd) == 0 else { throw FileError.errno(path) }
     }
     guard rename(tempPath, path) == 0 else { throw .errno(path) }
     ok = true
+    guard durable else { return }
     let dirfd = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
     if dirfd >= 0 {
       fsync(dirfd)
@@ -228,6 +231,13 @@ public enum FileIO {
 
   public static func writeAtomically(_ path: String, text: String, mode: mode_t = 0o644) throws(FileError) {
     try writeAtomically(path, Array(text.utf8), mode: mode)
+  }
+
+  /// The process's working folder (`/` if it cannot be read, e.g. after it was removed).
+  public static func currentFolder() -> String {
+    var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+    guard getcwd(&buffer, buffer.count) != nil else { return "/" }
+    return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
   }
 
   /// Creates a folder and its parents (like `mkdir -p`) with `mode` for the ones it creates.

@@ -20,7 +20,7 @@ struct CatalogCommand: Command {
       )
     }
     guard arguments.count == 1 else {
-      let apiNodes = catalog.classes.filter(\.isAPINode).count
+      let apiNodes = catalog.summaries.filter(\.isAPINode).count
       var line =
         "catalog: \(Render.plural(catalog.count, "node class", "node classes")) (\(apiNodes) paid API nodes) from \(session.catalog.source ?? "?")"
       if let version = catalog.comfyUIVersion { line += " · ComfyUI \(version)" }
