@@ -4,5 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 Scripts/setup.sh
-swift build -c release --static-swift-stdlib --product comfysh
-exec .build/release/comfysh --no-init --sim Docs/examples/demo.comfy
+Scripts/build-release.sh comfysh
+exec "$(Scripts/build-release.sh --show-bin-path)/comfysh" --no-init --sim Docs/examples/demo.comfy

@@ -6,8 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 file="${1:-../shared/fixtures/comfyui/object_info.json}"
 nodes="${2:-2000}"
-swift build -c release --product comfysh-bench >/dev/null
-bin="$(swift build -c release --show-bin-path)/comfysh-bench"
+Scripts/build-release.sh comfysh-bench
+bin="$(Scripts/build-release.sh --show-bin-path)/comfysh-bench"
 echo "== comfysh-bench catalog ($(uname -m), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg))"
 "$bin" catalog "$file" "$nodes"
 echo "== Python"

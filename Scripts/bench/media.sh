@@ -8,8 +8,8 @@ python=python3
 $python -c 'import PIL' 2>/dev/null || python=/usr/bin/python3
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-swift build -c release --product comfysh-media-bench >/dev/null
-bin="$(swift build -c release --show-bin-path)/comfysh-media-bench"
+Scripts/build-release.sh comfysh-media-bench
+bin="$(Scripts/build-release.sh --show-bin-path)/comfysh-media-bench"
 echo "== $(uname -m), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 $python - "$work" <<'PY'
 import sys, time, math, random

@@ -3,7 +3,7 @@
 # plain replay (`comfysh SCRIPT`), recording it (`--record`), and checking the recording (`--check`).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-swift build -c release --static-swift-stdlib --product comfysh >/dev/null
+Scripts/build-release.sh comfysh
 bin=$PWD/.build/release/comfysh
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -24,10 +24,9 @@ OUT=${OUT:-/tmp/comfysh-bench}
 mkdir -p "$OUT"
 
 echo "== building (release, static Swift runtime)"
-swift build -c release --static-swift-stdlib --product comfysh 2>&1 | tail -1
-swift build -c release --static-swift-stdlib --product comfysh-bench 2>&1 | tail -1
-BIN=$(swift build -c release --static-swift-stdlib --show-bin-path)/comfysh
-BENCH=$(swift build -c release --static-swift-stdlib --show-bin-path)/comfysh-bench
+Scripts/build-release.sh comfysh comfysh-bench
+BIN=$(Scripts/build-release.sh --show-bin-path)/comfysh
+BENCH=$(Scripts/build-release.sh --show-bin-path)/comfysh-bench
 
 # Private config and cache folders: no init script, no saved servers, no catalog from earlier runs.
 export XDG_CONFIG_HOME="$OUT/config" XDG_CACHE_HOME="$OUT/cache"

@@ -7,8 +7,8 @@
 # BASE_BIN=/path/to/older/comfysh adds the same commands for another build, interleaved in the same run.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-swift build -c release --static-swift-stdlib --product comfysh >/dev/null
-bin=$PWD/.build/release/comfysh
+Scripts/build-release.sh comfysh
+bin="$(Scripts/build-release.sh --show-bin-path)/comfysh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 python3 Scripts/bench/gen_workflow.py 2000 "$work/big.json"

@@ -7,8 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 file="${1:-../shared/fixtures/comfyui/object_info.json}"
-swift build -c release --product comfysh-bench >/dev/null
-bin="$(swift build -c release --show-bin-path)/comfysh-bench"
+Scripts/build-release.sh comfysh-bench
+bin="$(Scripts/build-release.sh --show-bin-path)/comfysh-bench"
 generated="$(mktemp --suffix=.ui.json)"
 trap 'rm -f "$generated"' EXIT
 echo "== comfysh-bench ui-convert ($(uname -m), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg))"

@@ -48,6 +48,19 @@ func catalogBenchmark(_ arguments: [String]) throws {
   try measure("catalog (indented) + validate \(nodeCount) nodes") {
     result = validate(prompt: prompt, catalog: try Catalog(objectInfoBytes: indented))
   }
+
+  // The cache a session opens: a CatalogFile of the same catalog, mapped, with only its index parsed.
+  let cachePath = "/tmp/comfysh-bench-\(getpid()).catalog"
+  try FileIO.writeAtomically(cachePath, CatalogFile.encode(withModel))
+  defer { unlink(cachePath) }
+  try measure("open the catalog file (index only)") { _ = try CatalogFile.open(cachePath).catalog() }
+  try measure("open the catalog file + validate \(nodeCount) nodes") {
+    result = validate(prompt: prompt, catalog: try CatalogFile.open(cachePath).catalog())
+  }
+  let small = generatedPrompt(nodes: 16)
+  try measure("open the catalog file + validate a \(small.objectValue?.count ?? 0)-node prompt") {
+    result = validate(prompt: small, catalog: try CatalogFile.open(cachePath).catalog())
+  }
 }
 
 /// Prints the median wall time and the median CPU time of this thread over 21 runs (after 3 warm-ups):

@@ -502,6 +502,10 @@ package enum Py {
   )
     -> Result<Bool, PyException>
   {
+    // Most comparisons are a value against a min or max, both integers that fit 64 bits.
+    if case .number(let x) = a, case .number(let y) = b, let i = Int64(x.text), let j = Int64(y.text) {
+      return .success(i < j)
+    }
     if let x = numeric(a), let y = numeric(b) { return .success(compareNumbers(x, y) == .orderedAscending) }
     switch (a, b) {
     case (.string(let x), .string(let y)):

@@ -47,6 +47,7 @@ public struct LossyJSONText: Sendable, Equatable {
       }
       if byte < 0x80 {
         index += 1
+        index = skipPlainASCII(bytes, from: index)
         continue
       }
       let length = utf8Length(bytes, index)
@@ -66,6 +67,25 @@ public struct LossyJSONText: Sendable, Equatable {
     }
     let column = String(decoding: bytes[lineStart..<offset], as: UTF8.self).count + 1
     return LossyJSONText(kind: kind, line: line, column: column, count: count)
+  }
+
+  /// The first offset at or after `start` of a byte that is not ASCII or is a backslash, looking at eight
+  /// bytes at a time (most of a workflow is plain ASCII).
+  static func skipPlainASCII(_ bytes: [UInt8], from start: Int) -> Int {
+    bytes.withUnsafeBytes { raw in
+      var index = start
+      let high: UInt64 = 0x8080_8080_8080_8080
+      let ones: UInt64 = 0x0101_0101_0101_0101
+      let backslashes: UInt64 = 0x5C5C_5C5C_5C5C_5C5C
+      while index + 8 <= raw.count {
+        let word = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+        let x = word ^ backslashes
+        // A byte with its top bit set, or one equal to a backslash (a zero byte of `x`).
+        if word & high != 0 || (x &- ones) & ~x & high != 0 { break }
+        index += 8
+      }
+      return index
+    }
   }
 
   private static func hex4(_ bytes: [UInt8], _ start: Int) -> UInt32? {
