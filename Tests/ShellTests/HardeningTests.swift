@@ -63,6 +63,27 @@ import Glibc
       ])
   }
 
+  /// Found by FuzzTranscript: when two commands ended on one line (`load a.json; run`), rewriting gave
+  /// the first one's outputs and lost the last one's, so `--update` dropped recorded lines.
+  @Test func rewritingKeepsTheOutputsOfEveryCommandOnALine() throws {
+    let text = "load a.json; run; watch\n#> 3  Save Image  output/tutorial_00001_.png\necho z\n#> z\n"
+    let transcript = try Transcript(text: text)
+    #expect(
+      transcript.entries.map(\.expected) == [[], [], ["3  Save Image  output/tutorial_00001_.png"], ["z"]])
+    #expect(transcript.rewritten(with: transcript.entries.map(\.expected)) == text)
+    #expect(
+      transcript.rewritten(with: [["loaded"], [], ["done"], ["z"]])
+        == "load a.json; run; watch\n#> loaded\n#> done\necho z\n#> z\n")
+  }
+
+  /// A `#> ` line that a command continues onto is part of the command, not an old output line.
+  @Test func aContinuedCommandKeepsALineThatLooksLikeOutput() throws {
+    let text = "echo a \\\n#> b\n#> a #> b\n"
+    let transcript = try Transcript(text: text)
+    #expect(transcript.entries.map(\.expected) == [["a #> b"]])
+    #expect(transcript.rewritten(with: [["a #> b"]]) == text)
+  }
+
   @Test func deepBlocksRunAtTheLimit() async {
     let h = ShellHarness()
     let script =

@@ -46,24 +46,25 @@ public struct Transcript: Sendable {
   }
 
   /// The file with each statement's output lines replaced by `outputs` (same order as `entries`).
-  /// Other lines — comments, blank lines, the commands themselves — stay as they were.
+  /// Other lines — comments, blank lines, the commands themselves — stay as they were. A `#> ` line
+  /// inside a command that spans lines (a JSON value) is part of the command and stays; one inside a
+  /// `for` block is an old output line and goes, the block's outputs following it.
   public func rewritten(with outputs: [[String]]) -> String {
     var result: [String] = []
-    var index = 0
     var entryIndex = 0
-    while index < lines.count {
-      let line = lines[index]
-      if Transcript.outputText(line) != nil {
-        index += 1
-        continue
+    for (index, line) in lines.enumerated() {
+      var keep = Transcript.outputText(line) == nil
+      if !keep, entryIndex < entries.count, case .command = entries[entryIndex].statement {
+        let entry = entries[entryIndex]
+        keep = entry.statement.line - 1 <= index && index <= entry.lastLine
       }
-      result.append(line)
-      if entryIndex < entries.count, index == entries[entryIndex].lastLine {
+      if keep { result.append(line) }
+      // Several statements can end on one line (`load a.json; run`): each gets its outputs, in order.
+      while entryIndex < entries.count, entries[entryIndex].lastLine == index {
         let new = entryIndex < outputs.count ? outputs[entryIndex] : entries[entryIndex].expected
         result += new.map { $0.isEmpty ? "#>" : "#> " + $0 }
         entryIndex += 1
       }
-      index += 1
     }
     return result.joined(separator: "\n") + "\n"
   }
