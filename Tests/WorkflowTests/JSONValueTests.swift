@@ -133,3 +133,25 @@ import Testing
     #expect(JSONNumber(1e-7).map { JSONNumber.isValid($0.text) } == true)
   }
 }
+
+@Suite struct JSONDuplicateNameTests {
+  /// A name given twice keeps its first place and its last value, as `json.loads` and `JSON.parse` do,
+  /// in small objects (compared pairwise) and large ones (through a set).
+  @Test(arguments: [3, 16, 17, 40]) func aRepeatedNameKeepsItsPlaceAndTakesTheLastValue(count: Int) throws {
+    var members = (0..<count).map { "\"k\($0)\": \($0)" }
+    members.append("\"k1\": \"last\"")
+    let value = try JSONValue.parse("{" + members.joined(separator: ", ") + "}")
+    let object = try #require(value.objectValue)
+    #expect(object.keys.elements == (0..<count).map { "k\($0)" })
+    #expect(object["k1"] == .string("last"))
+    #expect(object["k0"] == .int(0))
+    #expect(value.serialized().hasPrefix(#"{"k0":0,"k1":"last""#))
+  }
+
+  @Test func nestedObjectsAtEveryLevelKeepTheirOwnMembers() throws {
+    let text = #"{"a": {"x": 1, "y": {"p": [1, {"q": 2}], "r": 3}}, "b": {"x": 4}, "c": {}}"#
+    #expect(
+      try JSONValue.parse(text).serialized()
+        == #"{"a":{"x":1,"y":{"p":[1,{"q":2}],"r":3}},"b":{"x":4},"c":{}}"#)
+  }
+}
