@@ -52,6 +52,9 @@ public struct NodeRun: Sendable, Equatable {
   /// Monotonic seconds when the node started and ended, as this client saw it.
   public var startedAt: Double?
   public var endedAt: Double?
+  /// 1 for the first node to end, 2 for the next…: events handled together share one time, and this
+  /// keeps the order they came in.
+  public var endSequence: Int?
   /// False when its start or end happened while no socket listened (learned after a reconnect, or
   /// from /history, which keeps no node times): then how long it ran is not known.
   public var timeKnown = true
@@ -108,6 +111,8 @@ public struct PromptTracker: Sendable, Equatable {
   public private(set) var outcome: PromptOutcome?
   /// The node running now, when one is.
   public private(set) var currentNode: String?
+  /// How many nodes have ended, for `NodeRun.endSequence`.
+  private var endsSeen = 0
   /// Monotonic seconds: when the prompt was queued here, started on the server, and ended.
   public let queuedAt: Double
   public private(set) var startedAt: Double?
@@ -450,6 +455,8 @@ public struct PromptTracker: Sendable, Equatable {
     guard var run = nodes[id], run.state == .running || run.state == .waiting else { return }
     run.state = state
     run.endedAt = time
+    endsSeen += 1
+    run.endSequence = endsSeen
     if inferring { run.timeKnown = false }
     if state == .finished, let max = run.max, max > 0 { run.value = Swift.max(run.value ?? 0, max) }
     nodes[id] = run

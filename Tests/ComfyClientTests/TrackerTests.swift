@@ -152,3 +152,26 @@ import Workflow
     #expect(tracker.nodes["5"]?.state == .finished && tracker.nodes["5"]?.seconds == 1)
   }
 }
+
+/// Found by the terminal test: messages handled in one go (those that came before the POST's answer)
+/// share one time, and `watch` then listed nodes that ended together in the prompt's order instead of
+/// the order they ran (the two CLIPTextEncode nodes of txt2img swapped about one run in four).
+@Suite struct TrackerEndOrderTests {
+  @Test func nodesThatEndAtOneTimeKeepTheOrderTheirEventsCameIn() throws {
+    let prompt = try Workflow(
+      apiJSON: try JSONValue.parse(
+        """
+        {"3": {"class_type": "KSampler", "inputs": {"positive": ["6", 0], "negative": ["7", 0]}},
+         "6": {"class_type": "CLIPTextEncode", "inputs": {}},
+         "7": {"class_type": "CLIPTextEncode", "inputs": {}}}
+        """))
+    var tracker = PromptTracker(promptID: "p", prompt: prompt, at: 0)
+    for node in ["7", "6", "3"] {
+      tracker.apply(.executing(promptID: "p", node: node, displayNode: node), at: 5)
+    }
+    let seven = try #require(tracker.nodes["7"])
+    let six = try #require(tracker.nodes["6"])
+    #expect(seven.endedAt == six.endedAt)
+    #expect(seven.endSequence == 1 && six.endSequence == 2)
+  }
+}

@@ -188,10 +188,14 @@ final class WatchView {
   /// What is already known when watching starts: nodes that ended, in the order they ended.
   private func replay(_ tracker: PromptTracker) {
     let ended = tracker.nodes.values.filter { $0.state != .waiting && $0.state != .running }
+    // Events handled in one go (those that came before the POST's answer) share a time.
     let ordered = ended.enumerated().sorted { a, b in
       let x = a.element.endedAt ?? -1
       let y = b.element.endedAt ?? -1
-      return x == y ? a.offset < b.offset : x < y
+      if x != y { return x < y }
+      let p = a.element.endSequence ?? Int.max
+      let q = b.element.endSequence ?? Int.max
+      return p != q ? p < q : a.offset < b.offset
     }
     for (_, run) in ordered {
       // Text a node sent while it ran comes before its line, as when watching live.
