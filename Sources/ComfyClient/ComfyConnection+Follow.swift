@@ -116,8 +116,11 @@ extension ComfyConnection {
         let check: QuietCheck
         do {
           check = try await checkQuiet(promptID, timeout: timeout, strict: !poll && quiet)
-        } catch let error as ComfyClientError where error.isTransport && dropped {
+        } catch let error as ComfyClientError where error.isTransport {
+          // The socket may have dropped before this watch began (a fast prompt, a loaded machine):
+          // what it reported still counts.
           if finishUnconfirmed(promptID) { continue }
+          guard dropped else { throw error }
           throw ComfyClientError.outcomeUnknown(
             server: client.server, promptID: promptID, cause: error.description)
         }
