@@ -125,6 +125,9 @@ public final class ComfyClient: Sendable {
   /// GET /features: `supports_preview_metadata`, `max_upload_size`.
   public func features() async throws -> JSONValue { try await getJSON("/features") }
 
+  /// `GET /node_replacements` (ComfyUI 0.4 and later): old class → the class that replaced it.
+  public func nodeReplacements() async throws -> JSONValue { try await getJSON("/node_replacements") }
+
   // MARK: - Files
 
   /// POST /upload/image (multipart `image`, `type`, `subfolder`, `overwrite`); returns the stored name.

@@ -12,6 +12,15 @@ public enum CatalogFixtures {
     get throws { try parsedFull.get() }
   }
 
+  private static let parsed033: Result<Catalog, any Error> = Result {
+    try Catalog(objectInfoBytes: Fixtures.comfyUI_0_33.read("object_info.json"), comfyUIVersion: "0.33.0")
+  }
+
+  /// The catalog recorded from ComfyUI 0.33.0 (887 classes); tests that read it carry `needsFixtures033`.
+  public static var full033: Catalog {
+    get throws { try parsed033.get() }
+  }
+
   /// The two ways a session holds a catalog: parsed whole (`--catalog` the first time, a fetch) or
   /// opened from a `CatalogFile` and parsed a class at a time (the cache); conformance runs on both.
   public enum Form: String, CaseIterable, Sendable {

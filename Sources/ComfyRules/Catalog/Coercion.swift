@@ -167,6 +167,10 @@ extension InputSpec {
     case .boolean: return coerceBoolean(value)
     case .string: return coerceString(value)
     case .combo(let combo): return coerceCombo(value, combo)
+    case .dynamicCombo(let combo):
+      return coerceCombo(
+        value, ComboOptions(options: combo.keys.map(JSONValue.string), validatesOptions: true))
+    case .autogrow: return .failure(.takesLink(input: name, type: kind.typeName))
     case .link(let type):
       if type == "*" { return .success(Coercion(value: value)) }
       return .failure(.takesLink(input: name, type: type))

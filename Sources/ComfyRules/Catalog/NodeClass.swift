@@ -21,6 +21,13 @@ public struct NodeClass: Sendable {
   /// all of `deprecated`, `experimental` and `api_node`, while v1 classes only write those that are true.
   /// It matters for validation: v3 `RETURN_TYPES` is a list, v1's a tuple (their IndexError texts differ).
   public var isV3Schema: Bool
+  /// Other words catalog search finds the class by (`search_aliases`, ComfyUI 0.4 and later).
+  public var searchAliases: [String]
+  /// What a run costs, as the server describes it (`price_badge`: a JSONata `expr` over the widgets
+  /// and inputs it `depends_on`); nil when the class has none.
+  public var priceBadge: JSONObject?
+  /// For a `COMFY_MATCHTYPE_V3` output, the template it takes its type from (`output_matchtypes`).
+  public var outputMatchTypes: [String?]
   /// Inputs in the order the UI lays them out: required ones, then optional ones, each in `input_order`.
   public var inputs: [InputSpec]
   /// Inputs the server fills in itself (`prompt`, `unique_id`, `api_key_comfy_org`…), never sent.
@@ -33,6 +40,7 @@ public struct NodeClass: Sendable {
     name: String, displayName: String? = nil, category: String = "", description: String = "",
     pythonModule: String = "", isOutputNode: Bool = false, isAPINode: Bool = false,
     isDeprecated: Bool = false, isExperimental: Bool = false, isV3Schema: Bool = false,
+    searchAliases: [String] = [], priceBadge: JSONObject? = nil, outputMatchTypes: [String?] = [],
     inputs: [InputSpec] = [], hiddenInputs: [HiddenInput] = [], outputs: [OutputSpec] = [],
     raw: JSONObject = [:]
   ) {
@@ -46,6 +54,9 @@ public struct NodeClass: Sendable {
     self.isDeprecated = isDeprecated
     self.isExperimental = isExperimental
     self.isV3Schema = isV3Schema
+    self.searchAliases = searchAliases
+    self.priceBadge = priceBadge
+    self.outputMatchTypes = outputMatchTypes
     self.inputs = inputs
     self.hiddenInputs = hiddenInputs
     self.outputs = outputs
@@ -110,7 +121,12 @@ public enum InputKind: Sendable, Equatable {
   /// A choice from a list of options.
   case combo(ComboOptions)
   /// A link from another node's output of this type: `IMAGE`, `MODEL`, `*` (anything), `IMAGE,MASK` (either).
+  /// A V3 `COMFY_MATCHTYPE_V3` input is a link of its template's allowed types.
   case link(String)
+  /// A V3 choice whose selected option brings sub-inputs (`COMFY_DYNAMICCOMBO_V3`).
+  case dynamicCombo(DynamicCombo)
+  /// A V3 input that grows slots as they are linked (`COMFY_AUTOGROW_V3`).
+  case autogrow(Autogrow)
 
   /// The type's name as ComfyUI writes it (`INT`, `COMBO`, `IMAGE`).
   public var typeName: String {
@@ -121,13 +137,17 @@ public enum InputKind: Sendable, Equatable {
     case .string: "STRING"
     case .combo: "COMBO"
     case .link(let type): type
+    case .dynamicCombo: "COMFY_DYNAMICCOMBO_V3"
+    case .autogrow: "COMFY_AUTOGROW_V3"
     }
   }
 
-  /// True for the kinds that hold a typed value (INT, FLOAT, BOOLEAN, STRING, COMBO).
+  /// True for the kinds that hold a typed value (INT, FLOAT, BOOLEAN, STRING, COMBO, a dynamic combo's key).
   public var isValueKind: Bool {
-    if case .link = self { return false }
-    return true
+    switch self {
+    case .link, .autogrow: false
+    default: true
+    }
   }
 }
 
@@ -154,7 +174,7 @@ public struct ComboOptions: Sendable, Equatable {
 }
 
 /// One input of a node class, as object_info describes it.
-public struct InputSpec: Sendable {
+public struct InputSpec: Sendable, Equatable {
   public var name: String
   public var isRequired: Bool
   public var kind: InputKind
@@ -207,6 +227,13 @@ public struct InputSpec: Sendable {
     if case .combo(let combo) = kind { return combo }
     return nil
   }
+  /// The options when this is a V3 dynamic combo.
+  public var dynamicCombo: DynamicCombo? {
+    if case .dynamicCombo(let combo) = kind { return combo }
+    return nil
+  }
+  /// A COMBO whose choices the page fetches from a route (`remote`); the server does not check them.
+  public var isRemoteCombo: Bool { options["remote"] != nil }
 
   /// `[type, options]` exactly as the server echoes it in error `input_config` (options `{}` when absent).
   public var inputConfig: JSONValue { .array([rawType, .object(options)]) }

@@ -2,7 +2,7 @@ import OrderedCollections
 import Workflow
 
 /// Validates an API-format prompt (the raw `prompt` JSON of a POST /prompt body) the way ComfyUI 0.3.64
-/// does, with the same verdict, error types, messages and `extra_info`.
+/// or 0.33.0 does (`ValidationRules`), with the same verdict, error types, messages and `extra_info`.
 ///
 /// Where the server's order depends on Python set iteration (which outputs are checked first, which
 /// input of a node first), this goes by prompt order and catalog input order.
@@ -20,10 +20,28 @@ public enum PromptValidation {
     prompt: JSONValue, catalog: Catalog, hooks: ValidationHooks = .init(),
     partialExecutionTargets: JSONValue? = nil
   ) -> ValidationResult {
-    var validator = PromptValidator(catalog: catalog, hooks: hooks)
+    let rules = hooks.rules ?? ValidationRules(for: catalog)
+    var prompt = prompt
+    var replaced: [NodeReplacements.Applied] = []
+    if rules == .comfyUI0_33, !hooks.nodeReplacements.isEmpty, case .object(let nodes) = prompt {
+      switch hooks.nodeReplacements.apply(to: nodes, catalog: catalog) {
+      case .success(let (rewritten, applied)):
+        prompt = .object(rewritten)
+        replaced = applied
+      case .failure(let missing):
+        var result = fault(
+          "node \(missing.node) has a class the server replaces, and no `_meta`, which the replacement copies"
+        )
+        result.rules = rules
+        return result
+      }
+    }
+    var validator = PromptValidator(catalog: catalog, hooks: hooks, rules: rules)
     var result = validator.run(prompt: prompt, partial: partialExecutionTargets)
     result.originalPrompt = prompt
     result.conversions = validator.conversions
+    result.replacements = replaced
+    result.rules = rules
     return result
   }
 
@@ -55,6 +73,20 @@ public enum PromptValidation {
       }
     }
     guard let prompt = members["prompt"] else { return noPrompt() }
+    let rules = hooks.rules ?? ValidationRules(for: catalog)
+    if rules.checksPromptID, let id = members["prompt_id"], id != .null {
+      guard case .string(let text) = id, ValidationRules.isCanonicalUUID(text) else {
+        var result = ValidationResult(
+          accepted: false,
+          error: PromptError(
+            type: "invalid_prompt_id", message: "prompt_id must be a valid UUID",
+            details:
+              "prompt_id must be a UUID string in canonical lowercase hyphenated form; omit it to let the server generate one"
+          ))
+        result.rules = rules
+        return result
+      }
+    }
     let result = validate(
       prompt: prompt, catalog: catalog, hooks: hooks,
       partialExecutionTargets: members["partial_execution_targets"])
@@ -156,14 +188,20 @@ struct FileValidator {
 struct PromptValidator {
   let catalog: Catalog
   let hooks: ValidationHooks
+  let rules: ValidationRules
   var prompt: JSONObject = [:]
   var validated = ValidatedNodes(count: 0)
   var inProgress: [Bool] = []
+  /// The nodes being validated, outermost first (0.33's `visiting`, which finds cycles).
+  var visiting: [Int] = []
+  /// Nodes whose verdict is a dependency cycle, which their own validation does not overwrite.
+  var inCycle: Set<Int> = []
   var conversions: [String: [(input: String, value: JSONValue)]] = [:]
 
-  init(catalog: Catalog, hooks: ValidationHooks) {
+  init(catalog: Catalog, hooks: ValidationHooks, rules: ValidationRules = .comfyUI0_3) {
     self.catalog = catalog
     self.hooks = hooks
+    self.rules = rules
   }
 
   // MARK: validate_prompt
@@ -209,6 +247,7 @@ struct PromptValidator {
         return PromptValidation.fault("the class_type of node \(id) is an object (unhashable)")
       }
       guard case .string(let name) = classType, let nodeClass = catalog[className: name] else {
+        if rules == .comfyUI0_33 { return missingNodeType(id, node: node, classType: classType) }
         return ValidationResult(
           accepted: false,
           error: PromptError(
@@ -254,7 +293,9 @@ struct PromptValidator {
             extraInfo: [
               "exception_type": .string(error.type),
               "traceback": .array(
-                error.site.traceback(root: hooks.tracebackRoot, fromOutput: true).map { .string($0) }),
+                error.site.traceback(root: hooks.tracebackRoot, fromOutput: true, rules: rules).map {
+                  .string($0)
+                }),
             ])
         ]
         validated[position] = NodeOutcome(valid: false, errors: reasons)
@@ -289,8 +330,29 @@ struct PromptValidator {
     return ValidationResult(accepted: true, error: nil, nodeErrors: nodeErrors, outputsToExecute: good)
   }
 
+  /// 0.33's answer for a node whose class is missing or unknown; the message names its title if it has one.
+  func missingNodeType(_ id: String, node: JSONValue, classType: JSONValue?) -> ValidationResult {
+    let title = node["_meta"]?["title"].map(Py.str)
+    let message: String
+    if let classType {
+      message = "Node '\(title ?? Py.str(classType))' not found. The custom node may not be installed."
+    } else {
+      message =
+        "Node '\(title ?? "ID #\(id)")' has no class_type. The workflow may be corrupted or a custom node is missing."
+    }
+    return ValidationResult(
+      accepted: false,
+      error: PromptError(
+        type: "missing_node_type", message: message, details: "Node ID '#\(id)'",
+        extraInfo: [
+          "node_id": .string(id), "class_type": classType ?? .null,
+          "node_title": title.map(JSONValue.string) ?? (classType.map { .string(Py.str($0)) } ?? .null),
+        ]))
+  }
+
   func invalidPrompt(missingClassTypeAt id: String) -> ValidationResult {
-    ValidationResult(
+    if rules == .comfyUI0_33 { return missingNodeType(id, node: prompt[id] ?? .null, classType: nil) }
+    return ValidationResult(
       accepted: false,
       error: PromptError(
         type: "invalid_prompt", message: "Cannot execute because a node is missing the class_type property.",
@@ -314,11 +376,16 @@ struct PromptValidator {
     if let known = validated[position] { return known }
     let id = prompt.keys[position]
     guard !inProgress[position] else {
+      if rules == .comfyUI0_33 { return dependencyCycle(closingAt: position) }
       throw PyException(
         type: "RecursionError", message: "maximum recursion depth exceeded", site: .recursion)
     }
     inProgress[position] = true
-    defer { inProgress[position] = false }
+    visiting.append(position)
+    defer {
+      inProgress[position] = false
+      visiting.removeLast()
+    }
     // validate_prompt has made sure every node is an object with a known class.
     guard case .object(let node) = prompt.values[position], let className = node["class_type"]?.stringValue,
       let nodeClass = catalog[className: className]
@@ -332,27 +399,33 @@ struct PromptValidator {
     let customArguments = fileValidator?.arguments ?? []
     var errors: [NodeError] = []
     var valid = true
+    let specs: [InputSpec]
+    if case .object(let members) = inputs {
+      specs = nodeClass.liveInputs(values: members)
+    } else {
+      specs = nodeClass.inputs
+    }
 
-    for spec in nodeClass.inputs {
+    for spec in specs {
       let name = spec.name
       let value: JSONValue
       switch inputs {
       case .object(let members):
         guard let member = members[name] else {
-          if spec.isRequired { errors.append(Self.missing(name)) }
+          if spec.mustBePresent { errors.append(Self.missing(spec)) }
           continue
         }
         value = member
       case .array(let elements):
         guard elements.contains(.string(name)) else {
-          if spec.isRequired { errors.append(Self.missing(name)) }
+          if spec.mustBePresent { errors.append(Self.missing(spec)) }
           continue
         }
         throw PyException(
           type: "TypeError", message: "list indices must be integers or slices, not str", site: .readInput)
       case .string(let text):
         guard text.contains(name) else {
-          if spec.isRequired { errors.append(Self.missing(name)) }
+          if spec.mustBePresent { errors.append(Self.missing(spec)) }
           continue
         }
         throw PyException(
@@ -384,7 +457,7 @@ struct PromptValidator {
             type: "KeyError", message: Py.reprString(prompt.keys[linkedPosition]), site: .linkedNode)
         }
         let receivedType = try Self.returnType(of: linkedClass, slot: link[1])
-        if !Catalog.typesFit(received: receivedType, input: spec.rawType) {
+        if !Catalog.typesFit(received: receivedType, input: spec.linkedType) {
           errors.append(
             NodeError(
               type: "return_type_mismatch", message: "Return type mismatch between linked nodes",
@@ -408,7 +481,9 @@ struct PromptValidator {
               "input_name": .string(name), "input_config": spec.inputConfig,
               "exception_message": .string(error.message), "exception_type": .string(error.type),
               "traceback": .array(
-                error.site.traceback(root: hooks.tracebackRoot, fromOutput: false).map { .string($0) }),
+                error.site.traceback(root: hooks.tracebackRoot, fromOutput: false, rules: rules).map {
+                  .string($0)
+                }),
               "linked_node": Py.roundTrip(value),
             ])
           validated[linkedPosition] = NodeOutcome(valid: false, errors: [reason])
@@ -440,7 +515,7 @@ struct PromptValidator {
         }
       case .string: converted = .success(.string(Py.str(current)))
       case .boolean: converted = .success(.bool(Py.bool(current)))
-      case .combo, .link: converted = nil
+      case .combo, .link, .dynamicCombo, .autogrow: converted = nil
       }
       switch converted {
       case .success(let newValue)?:
@@ -491,6 +566,31 @@ struct PromptValidator {
             ]))
         continue
       }
+      if rules.checksV3Combos, case .combo(let combo) = spec.kind, !combo.validatesOptions,
+        !spec.isRemoteCombo
+      {
+        let choices = combo.options
+        let values: [JSONValue]
+        if combo.multiselect, case .array(let picked) = current {
+          values = picked
+        } else {
+          values = [current]
+        }
+        if values.allSatisfy({ value in choices.contains { Py.equal(value, $0) } }) { continue }
+        let tooMany = choices.count > 20
+        let shown: String
+        if case .array = current { shown = Py.repr(current) } else { shown = "'\(Py.str(current))'" }
+        errors.append(
+          NodeError(
+            type: "value_not_in_list", message: "Value not in list",
+            details:
+              "\(name): \(shown) not in \(tooMany ? "(list of length \(choices.count))" : Py.repr(.array(choices)))",
+            extraInfo: [
+              "input_name": .string(name), "input_config": tooMany ? .null : spec.inputConfig,
+              "received_value": Py.roundTrip(current),
+            ]))
+        continue
+      }
       if case .array(let choices) = spec.rawType, !choices.contains(where: { Py.equal(current, $0) }) {
         let tooMany = choices.count > 20
         errors.append(
@@ -509,15 +609,41 @@ struct PromptValidator {
     if let fileValidator {
       errors += try runFileValidator(fileValidator, id: id, nodeClass: nodeClass, inputs: inputs)
     }
+    if inCycle.contains(position), let cycle = validated[position] { return cycle }
     let outcome = NodeOutcome(valid: errors.isEmpty && valid, errors: errors)
     validated[position] = outcome
     return outcome
   }
 
-  static func missing(_ name: String) -> NodeError {
+  /// The details name the input's last segment (`height`), `input_name` its dotted key.
+  static func missing(_ spec: InputSpec) -> NodeError {
     NodeError(
-      type: "required_input_missing", message: "Required input is missing", details: name,
-      extraInfo: ["input_name": .string(name)])
+      type: "required_input_missing", message: "Required input is missing", details: spec.leafName,
+      extraInfo: ["input_name": .string(spec.name)])
+  }
+
+  /// 0.33 meets a node again while validating what it links to: every node on the loop gets a
+  /// `dependency_cycle` naming the loop from where it was entered.
+  mutating func dependencyCycle(closingAt position: Int) -> NodeOutcome {
+    let start = visiting.lastIndex(of: position) ?? 0
+    let path = Array(visiting[start...]) + [position]
+    var members: [Int] = []
+    for node in path where !members.contains(node) { members.append(node) }
+    let details = path.map { node in
+      "\(prompt.keys[node]) (\(prompt.values[node]["class_type"].map(Py.str) ?? "None"))"
+    }.joined(separator: " -> ")
+    let ids: JSONValue = .array(members.map { .string(prompt.keys[$0]) })
+    for node in members {
+      validated[node] = NodeOutcome(
+        valid: false,
+        errors: [
+          NodeError(
+            type: "dependency_cycle", message: "Dependency cycle detected", details: details,
+            extraInfo: ["node_id": .string(prompt.keys[node]), "cycle_nodes": ids])
+        ])
+      inCycle.insert(node)
+    }
+    return validated[position] ?? NodeOutcome(valid: false, errors: [])
   }
 
   mutating func record(_ id: String, _ input: String, _ value: JSONValue) {
@@ -561,7 +687,10 @@ struct PromptValidator {
     guard position >= 0, position < count else {
       throw PyException(type: "IndexError", message: "\(container) index out of range", site: .linkedSlot)
     }
-    return nodeClass.outputs[position].rawType
+    let output = nodeClass.outputs[position]
+    // A match-type output is whatever its template allows.
+    if output.rawType == .string(CatalogParser.matchType) { return .string(output.type) }
+    return output.rawType
   }
 
   /// The class's VALIDATE_INPUTS: the named file must exist in the server's input folder.

@@ -1,7 +1,8 @@
 import Workflow
 
-/// A place in ComfyUI 0.3.64's execution.py where validation can raise, with the line the server's
-/// `traceback.format_tb` names, so a reproduced `exception_during_*` error carries the same frames.
+/// A place in ComfyUI's execution.py where validation can raise, with the line the server's
+/// `traceback.format_tb` names (0.3.64's, or 0.33.0's), so a reproduced `exception_during_*` error
+/// carries the same frames.
 enum TracebackSite: Sendable, Equatable {
   /// `inputs = prompt[unique_id]['inputs']`: the node has no `inputs`.
   case readInputs
@@ -32,6 +33,12 @@ enum TracebackSite: Sendable, Equatable {
 
     /// `column` is where the expression starts in the stripped line; `tildes` mark the value of a
     /// subscript, `carets` the failing part.
+    init(_ line: Int, _ source: String, carets: String) {
+      self.line = line
+      self.source = source
+      self.carets = carets
+    }
+
     init(_ line: Int, _ source: String, column: Int, tildes: Int = 0, carets: Int) {
       self.line = line
       self.source = source
@@ -41,7 +48,17 @@ enum TracebackSite: Sendable, Equatable {
     }
   }
 
-  private var frame: Frame? {
+  /// 0.33.0's lines. The recordings show the linked-node frame (933) and both callers; the others keep
+  /// their distance from it as in 0.3.64 (the code between them did not change).
+  private func frame(_ rules: ValidationRules) -> Frame? {
+    guard let frame = frame0_3 else { return nil }
+    guard rules == .comfyUI0_33 else { return frame }
+    if self == .recursion { return Self.innerCall0_33 }
+    let shift = frame.line < Self.innerCall.line ? 933 - 788 : Self.innerCall0_33.line - Self.innerCall.line
+    return Frame(frame.line + shift, frame.source, carets: frame.carets)
+  }
+
+  private var frame0_3: Frame? {
     switch self {
     case .readInputs:
       Frame(730, "inputs = prompt[unique_id]['inputs']", column: 9, tildes: 17, carets: 10)
@@ -73,12 +90,19 @@ enum TracebackSite: Sendable, Equatable {
     808, "r = await validate_inputs(prompt_id, prompt, o_id, validated)", column: 4, carets: 57)
   private static let outerCall = Frame(
     1010, "m = await validate_inputs(prompt_id, prompt, o, validated)", column: 4, carets: 54)
+  private static let innerCall0_33 = Frame(
+    955, "r = await validate_inputs(prompt_id, prompt, o_id, validated, visiting)", column: 4, carets: 67)
+  private static let outerCall0_33 = Frame(
+    1184, "m = await validate_inputs(prompt_id, prompt, o, validated)", column: 4, carets: 54)
 
   /// `traceback.format_tb` of the exception as caught: in validate_prompt (`fromOutput`) or in the
   /// validate_inputs of the node that links to the one that raised.
-  func traceback(root: String, fromOutput: Bool) -> [String] {
-    guard let site = frame else { return [] }
-    let caller = fromOutput ? Self.outerCall : Self.innerCall
+  func traceback(root: String, fromOutput: Bool, rules: ValidationRules) -> [String] {
+    guard let site = frame(rules) else { return [] }
+    let caller =
+      rules == .comfyUI0_33
+      ? (fromOutput ? Self.outerCall0_33 : Self.innerCall0_33)
+      : (fromOutput ? Self.outerCall : Self.innerCall)
     let function = fromOutput ? "validate_prompt" : "validate_inputs"
     return [
       Self.format(root: root, function: function, frame: caller),

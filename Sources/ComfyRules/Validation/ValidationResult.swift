@@ -10,13 +10,20 @@ public struct ValidationHooks: Sendable {
   /// The folder the server's `execution.py` lives in, as tracebacks in `exception_during_*` errors
   /// show it; the recorded ComfyUI 0.3.64 ran from `/srv/ComfyUI`.
   public var tracebackRoot: String
+  /// Whose answers to give; nil: by the catalog's ComfyUI version, or what its object_info shows.
+  public var rules: ValidationRules?
+  /// The server's `GET /node_replacements`, applied first under the 0.33 rules.
+  public var nodeReplacements: NodeReplacements
 
   public init(
     inputFileExists: (@Sendable (_ annotatedName: String) -> Bool)? = nil,
-    tracebackRoot: String = "/srv/ComfyUI"
+    tracebackRoot: String = "/srv/ComfyUI", rules: ValidationRules? = nil,
+    nodeReplacements: NodeReplacements = NodeReplacements()
   ) {
     self.inputFileExists = inputFileExists
     self.tracebackRoot = tracebackRoot
+    self.rules = rules
+    self.nodeReplacements = nodeReplacements
   }
 }
 
@@ -109,8 +116,12 @@ public struct ValidationResult: Sendable {
   public var serverFault: String?
   /// Inputs the server rewrote while validating (`int("8")` → 8, `__value__` unwrapped), per node.
   var conversions: [String: [(input: String, value: JSONValue)]] = [:]
-  /// The prompt as received.
+  /// The prompt as received, after node replacement.
   public internal(set) var originalPrompt: JSONValue?
+  /// The nodes the server would rewrite to a replacement class before validating them.
+  public internal(set) var replacements: [NodeReplacements.Applied] = []
+  /// The rules the verdict follows.
+  public internal(set) var rules: ValidationRules = .comfyUI0_3
 
   public init(
     accepted: Bool, error: PromptError?, nodeErrors: OrderedDictionary<String, NodeErrors> = [:],

@@ -71,6 +71,7 @@ public final class ServerSession {
   public internal(set) var uploadedNames: Set<String> = []
   /// Number ranges of inputs (min … max from /object_info), per server, class and input.
   private var ranges: [String: ClosedRange<Int128>] = [:]
+  private var replacementsByServer: [ServerAddress: NodeReplacements] = [:]
 
   init(console: Console, catalog: SessionCatalog, finishNotices: Bool) {
     self.console = console
@@ -180,6 +181,20 @@ public final class ServerSession {
 
   /// Asks /system_stats (and remembers the answer for the banner and `server`).
   @discardableResult
+  /// The server's node replacements, read once per server: only servers whose `/features` says
+  /// `node_replacements` have the route; none when it cannot be read (validation then leaves classes be).
+  func nodeReplacements() async -> NodeReplacements {
+    if let known = replacementsByServer[address] { return known }
+    var table = NodeReplacements()
+    if let features = try? await client.features(), features["node_replacements"]?.boolValue == true,
+      let json = try? await client.nodeReplacements()
+    {
+      table = NodeReplacements(json: json)
+    }
+    replacementsByServer[address] = table
+    return table
+  }
+
   public func probe() async throws -> SystemStats {
     let answer = try await client.systemStats()
     stats = answer

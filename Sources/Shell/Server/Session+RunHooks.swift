@@ -13,8 +13,8 @@ extension Session {
   func validateBeforeRun() async throws {
     guard let catalog = await catalog.load() else { return }
     let prompt = workflow.json
-    let result = validate(
-      prompt: prompt, catalog: catalog, hooks: ValidationHooks(inputFileExists: { _ in true }))
+    var hooks = await validationHooks(catalog: catalog, inputFileExists: { _ in true })
+    let result = validate(prompt: prompt, catalog: catalog, hooks: hooks)
     if !result.accepted {
       console.print(lines: result.describeForUser(catalog: catalog))
       throw ShellError(
@@ -24,8 +24,8 @@ extension Session {
     if !result.nodeErrors.isEmpty {
       for line in result.describeForUser(catalog: catalog) { console.warning(line) }
     }
-    let files = validate(
-      prompt: prompt, catalog: catalog, hooks: ValidationHooks(inputFileExists: inputFileKnown))
+    hooks.inputFileExists = inputFileKnown
+    let files = validate(prompt: prompt, catalog: catalog, hooks: hooks)
     for (id, errors) in files.nodeErrors {
       for error in errors.errors where error.type == "custom_validation_failed" {
         console.warning(

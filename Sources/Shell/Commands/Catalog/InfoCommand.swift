@@ -44,11 +44,15 @@ struct InfoCommand: Command {
     if nodeClass.isExperimental { header += "  experimental" }
     var lines = [header]
     if !nodeClass.description.isEmpty { lines.append("  " + nodeClass.description) }
+    if let badge = nodeClass.priceBadge { lines += priceLines(badge) }
+    if !nodeClass.searchAliases.isEmpty {
+      lines.append("  also found as: " + nodeClass.searchAliases.joined(separator: ", "))
+    }
     if !nodeClass.inputs.isEmpty { lines.append("inputs:") }
     var rows: [[String]] = []
+    let checksCombos = ValidationRules(for: catalog) == .comfyUI0_33
     for input in nodeClass.inputs {
-      rows.append([input.name, input.isRequired ? "" : "optional", describe(input)])
-      if let tooltip = input.tooltip, !tooltip.isEmpty { rows.append(["", "", "  " + tooltip]) }
+      addRows(for: input, name: input.name, depth: 0, checksCombos: checksCombos, to: &rows)
     }
     lines += Render.table(rows)
     lines.append("outputs:")
@@ -63,8 +67,58 @@ struct InfoCommand: Command {
     session.console.print(lines: lines)
   }
 
+  /// One input's row and tooltip; a dynamic combo's options follow as a tree of their sub-inputs
+  /// (under their dotted names), an autogrow's template under its slot names.
+  static func addRows(
+    for input: InputSpec, name: String, depth: Int, checksCombos: Bool, to rows: inout [[String]]
+  ) {
+    let indent = String(repeating: "    ", count: depth)
+    rows.append([
+      indent + name, input.isRequired ? "" : "optional", describe(input, checksCombos: checksCombos),
+    ])
+    if let tooltip = input.tooltip, !tooltip.isEmpty { rows.append(["", "", "  " + tooltip]) }
+    switch input.kind {
+    case .dynamicCombo(let combo):
+      for option in combo.options {
+        rows.append([indent + "  = " + JSONValue.string(option.key).serialized(), "", ""])
+        if option.inputs.isEmpty { rows.append([indent + "      (no inputs)", "", ""]) }
+        for sub in option.inputs {
+          addRows(
+            for: sub, name: "\(name).\(sub.name)", depth: depth + 1, checksCombos: checksCombos, to: &rows)
+        }
+      }
+    case .autogrow(let grow):
+      guard let first = grow.slotNames.first else { break }
+      let range = grow.slotNames.count > 1 ? "\(first) … \(grow.slotNames.last ?? first)" : first
+      for field in grow.template {
+        let slot = grow.template.count == 1 ? "\(name).\(range)" : "\(name).\(range).\(field.name)"
+        rows.append([indent + "  " + slot, "", describe(field, checksCombos: checksCombos)])
+      }
+    default:
+      break
+    }
+  }
+
+  /// The server's price description: the JSONata expression and what it reads.
+  static func priceLines(_ badge: JSONObject) -> [String] {
+    var lines: [String] = []
+    if let expression = badge["expr"]?.stringValue {
+      let oneLine = expression.split(whereSeparator: \.isNewline).map {
+        $0.trimmingPrefix(while: \.isWhitespace)
+      }.joined(separator: " ")
+      lines.append("  price (\(badge["engine"]?.stringValue ?? "expression")): " + oneLine)
+    }
+    var reads: [String] = []
+    for (key, label) in [("widgets", "widgets"), ("inputs", "inputs"), ("input_groups", "input groups")] {
+      let names = badge["depends_on"]?[key]?.arrayValue?.compactMap(\.stringValue) ?? []
+      if !names.isEmpty { reads.append(label + " " + names.joined(separator: ", ")) }
+    }
+    if !reads.isEmpty { lines.append("  price depends on " + reads.joined(separator: "; ")) }
+    return lines
+  }
+
   /// `INT 20 (1…10000)`, `COMBO "euler" of 30: euler, euler_ancestral, …`, `IMAGE link`.
-  static func describe(_ input: InputSpec) -> String {
+  static func describe(_ input: InputSpec, checksCombos: Bool = false) -> String {
     var parts: [String] = []
     switch input.kind {
     case .int, .float:
@@ -90,10 +144,25 @@ struct InfoCommand: Command {
         let shown = names.prefix(8).map { JSONValue.string($0).serialized() }.joined(separator: ", ")
         text += ": " + shown + (names.count > 8 ? ", …" : "")
       }
-      if !combo.validatesOptions { text += " (not checked by the server)" }
+      if input.isRemoteCombo {
+        text +=
+          " (listed by the page from \(input.options["remote"]?["route"]?.stringValue ?? "a route"); not checked)"
+      } else if !combo.validatesOptions && !checksCombos {
+        text += " (not checked by the server)"
+      }
+      if combo.multiselect { text += ", several at once" }
       parts.append(text)
     case .link(let type):
       parts.append(type + " (link)")
+    case .dynamicCombo(let combo):
+      let keys = combo.keys.prefix(8).map { JSONValue.string($0).serialized() }.joined(separator: ", ")
+      parts.append(
+        "choice of \(combo.options.count) with inputs of their own: \(keys)\(combo.options.count > 8 ? ", …" : "")"
+      )
+    case .autogrow(let grow):
+      let types = grow.template.map(\.kind.typeName).joined(separator: ", ")
+      parts.append(
+        "grows \(types) slots as they are linked: \(grow.minimum) required, at most \(grow.maximum)")
     }
     if input.forcesInput { parts.append("link only") }
     if input.controlAfterGenerate { parts.append("seed control: `seed NODE.\(input.name) randomize`") }

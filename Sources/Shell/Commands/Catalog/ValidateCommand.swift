@@ -17,9 +17,8 @@ struct ValidateCommand: Command {
         "validating needs the node catalog: \(session.catalog.unavailableReason ?? "none"); connect to a server or start with --catalog FILE"
       )
     }
-    let result = validate(
-      prompt: session.workflow.json, catalog: catalog,
-      hooks: ValidationHooks(inputFileExists: session.inputFileKnown))
+    let hooks = await session.validationHooks(catalog: catalog, inputFileExists: session.inputFileKnown)
+    let result = validate(prompt: session.workflow.json, catalog: catalog, hooks: hooks)
     if asJSON {
       let body = result.responseJSON()
       session.console.result(
@@ -31,6 +30,7 @@ struct ValidateCommand: Command {
       }
       return
     }
+    for line in result.replacementLines { session.console.print(line) }
     if result.accepted && result.nodeErrors.isEmpty {
       let outputs = result.outputsToExecute.count
       session.console.result(
