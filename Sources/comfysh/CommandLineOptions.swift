@@ -45,6 +45,8 @@ enum CommandLineOptions {
       --server URL          the ComfyUI server (default: $COMFYSH_SERVER, else http://127.0.0.1:8188)
       --sim                 use the built-in ComfyUI simulator on an ephemeral loopback port
       --catalog FILE        node catalog from an /object_info JSON file instead of the server
+      --comfyui VERSION     the ComfyUI version a --catalog file came from (validation follows its
+                            rules); without it, the file's own fields tell 0.3 from 0.4 and later
       --record FILE         record the session to a script
       --check               replay a recorded transcript and compare its outputs
       --update              replay a recorded transcript and rewrite its outputs
@@ -116,6 +118,12 @@ enum CommandLineOptions {
       case "-c": options.commands = try take()
       case "--server": options.server = try take()
       case "--catalog": options.catalogPath = try take()
+      case "--comfyui":
+        let text = try take()
+        guard ShellOptions.isComfyUIVersion(text) else {
+          throw UsageError(message: "--comfyui takes a ComfyUI version such as 0.3.64 or 0.33.0, not \(text)")
+        }
+        options.comfyUIVersion = text
       case "--record": options.recordPath = try take()
       case "--sim": options.useSimulator = true
       case "--check": options.check = true

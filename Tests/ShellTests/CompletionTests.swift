@@ -58,10 +58,12 @@ import Testing
   @Test func outputNamesAndChoicesFromACatalog() {
     var context = self.context
     context.classOutputs = { $0 == "LoadImage" ? ["IMAGE", "MASK"] : nil }
-    context.inputChoices = { cls, input in
+    context.inputChoices = { cls, input, _ in
       cls == "FluxProUltraImageNode" && input == "aspect_ratio" ? ["1:1", "16:9", "21:9"] : nil
     }
-    context.classInputs = { $0 == "FluxProUltraImageNode" ? ["prompt", "seed", "output_format"] : nil }
+    context.classInputs = { cls, _ in
+      cls == "FluxProUltraImageNode" ? ["prompt", "seed", "output_format"] : nil
+    }
     #expect(
       Completer.complete("link 11.image_prompt 14:", context: context).candidates == [
         "14:0", "14:1", "14:IMAGE", "14:MASK",

@@ -91,6 +91,33 @@ extension NodeClass {
     return result
   }
 
+  /// The input names worth offering for a node with these values: `liveInputs`, but of each autogrow
+  /// only the slots in use and the next free one (not all fifty).
+  public func editableInputNames(values: JSONObject) -> [String] {
+    guard hasDynamicInputs else { return inputs.map(\.name) }
+    var names: [String] = []
+    for spec in inputs {
+      guard case .autogrow(let grow) = spec.kind else {
+        var expanded: [InputSpec] = []
+        Self.expand(spec, values: values, into: &expanded)
+        names += expanded.map(\.name)
+        continue
+      }
+      var offeredFree = false
+      for slot in grow.slotNames {
+        let name = "\(spec.name).\(slot)"
+        let used = values[name] != nil || values.keys.contains { $0.hasPrefix(name + ".") }
+        if used {
+          names.append(name)
+        } else if !offeredFree {
+          names.append(name)
+          offeredFree = true
+        }
+      }
+    }
+    return names
+  }
+
   /// Whether any input is a dynamic combo or an autogrow (so `liveInputs` differs from `inputs`).
   public var hasDynamicInputs: Bool {
     inputs.contains { spec in

@@ -8,12 +8,13 @@ import Glibc
 /// editor thread can complete without touching the session.
 public struct CompletionContext: Sendable {
   public var workflow: Workflow
-  /// Input names per class from the catalog (nil without one).
-  public var classInputs: @Sendable (String) -> [String]? = { _ in nil }
+  /// Input names of a class with a node's values (a selected option's sub-inputs, the next autogrow
+  /// slot), from the catalog; nil without one.
+  public var classInputs: @Sendable (String, JSONObject) -> [String]? = { _, _ in nil }
   /// Output names per class from the catalog.
   public var classOutputs: @Sendable (String) -> [String]? = { _ in nil }
-  /// Choices for a class's input (COMBO lists, true/false).
-  public var inputChoices: @Sendable (String, String) -> [String]? = { _, _ in nil }
+  /// Choices for a class's input given a node's values (COMBO lists, option keys, true/false).
+  public var inputChoices: @Sendable (String, String, JSONObject) -> [String]? = { _, _, _ in nil }
   /// Every class name (for `add`, `info`).
   public var classNames: [String] = []
   /// The session's names by kind (`keys`, `servers`), for `name(KIND)` and `word(_, names: KIND)`.
@@ -123,7 +124,8 @@ public enum Completer {
       let node = context.workflow[id]
     {
       var names = Array(node.inputs.keys)
-      for name in node.classType.flatMap(context.classInputs) ?? [] where !names.contains(name) {
+      for name in node.classType.flatMap({ context.classInputs($0, node.inputs) }) ?? []
+      where !names.contains(name) {
         names.append(name)
       }
       let candidates = names.map { split.head + $0 }.filter { $0.hasPrefix(word.text) }
@@ -165,7 +167,7 @@ public enum Completer {
       let id = try? context.workflow.resolve(address.node),
       let node = context.workflow[id]
     else { return CompletionResult(start: word.start, candidates: []) }
-    var choices = node.classType.flatMap { context.inputChoices($0, address.name) } ?? []
+    var choices = node.classType.flatMap { context.inputChoices($0, address.name, node.inputs) } ?? []
     if choices.isEmpty, case .value(.bool)? = node.input(address.name) { choices = ["true", "false"] }
     let quoted = choices.map { choice in
       choice.allSatisfy { $0.isLetter || $0.isNumber || "._-/".contains($0) } && JSONNumber(choice) == nil

@@ -15,7 +15,7 @@ extension ValidationResult {
       switch error.type {
       case "no_prompt":
         lines.append("the request has no \"prompt\" member with the workflow")
-      case "invalid_prompt":
+      case "invalid_prompt", "missing_node_type":
         let id = Self.nodeID(fromDetails: error.details)
         let classType = nodes[id]?["class_type"]
         if let name = classType?.stringValue {
@@ -31,6 +31,10 @@ extension ValidationResult {
           lines.append(
             "node \(id) has no class_type; every node needs one, e.g. \"class_type\": \"SaveImage\"")
         }
+      case "invalid_prompt_id":
+        lines.append(
+          "the prompt_id is not a UUID in lowercase hyphenated form (ComfyUI 0.4 and later insist); leave it out and the server makes one"
+        )
       case "prompt_no_outputs":
         lines.append(
           "nothing would run: the workflow has no output node (such as SaveImage or PreviewImage); add one")
@@ -109,7 +113,8 @@ extension ValidationResult {
   func describe(_ error: NodeError, nodeID id: String, nodes: JSONObject, catalog: Catalog) -> String {
     let inputName = error.inputName ?? "?"
     let classType = nodes[id]?["class_type"]?.stringValue ?? ""
-    let spec = catalog[className: classType]?.input(named: inputName)
+    let spec = catalog[className: classType]?.liveInput(
+      named: inputName, values: nodes[id]?["inputs"]?.objectValue ?? [:])
     let received = error.extraInfo["received_value"]
     switch error.type {
     case "required_input_missing":
@@ -140,7 +145,12 @@ extension ValidationResult {
       }
       return line
     case "invalid_input_type", "value_smaller_than_min", "value_bigger_than_max", "value_not_in_list":
-      if let spec, let raw = nodes[id]?["inputs"]?[inputName], case .failure(let problem) = spec.coerce(raw) {
+      if let spec, let raw = nodes[id]?["inputs"]?[inputName], case .failure(var problem) = spec.coerce(raw) {
+        // The server reported it, so it does check this list (v3 combos since 0.4).
+        if case .notAChoice(let input, let value, let choices, let suggestions, _) = problem {
+          problem = .notAChoice(
+            input: input, value: value, choices: choices, suggestions: suggestions, checkedByServer: true)
+        }
         return problem.shellMessage
       }
       if error.type == "value_not_in_list", case .array(let choices)? = spec?.rawType {
@@ -158,6 +168,9 @@ extension ValidationResult {
         if !close.isEmpty { line += " (or did you mean \(close.joined(separator: ", "))?)" }
       }
       return line
+    case "dependency_cycle":
+      let path = error.details.replacingAll(" -> ", with: " → ")
+      return "its links go in a circle (\(path)); ComfyUI cannot run a loop: `unlink` one of them"
     case "exception_during_inner_validation", "exception_during_validation":
       return Self.explainException(error, nodeID: id, nodes: nodes, catalog: catalog)
     default:

@@ -159,12 +159,15 @@ extension Session {
     context.names["servers"] = ((try? SavedServers.load()) ?? [:]).keys.map { $0 }
     if let catalog = catalog.current {
       context.classNames = catalog.names
-      context.classInputs = { catalog[className: $0]?.inputs.map(\.name) }
+      context.classInputs = { catalog[className: $0]?.editableInputNames(values: $1) }
       context.classOutputs = { catalog.outputNames(of: $0) }
-      context.inputChoices = { className, input in
-        guard let spec = catalog[className: className]?.input(named: input) else { return nil }
+      context.inputChoices = { className, input, values in
+        guard let spec = catalog[className: className]?.liveInput(named: input, values: values) else {
+          return nil
+        }
         switch spec.kind {
         case .combo(let combo): return combo.names
+        case .dynamicCombo(let combo): return combo.keys
         case .boolean: return ["true", "false"]
         default: return nil
         }

@@ -1,3 +1,5 @@
+import ComfyRules
+
 /// Everything the command line decides about a session (Docs/guide.md, Starting).
 public struct ShellOptions: Sendable, Equatable {
   /// A workflow to load (`.json`, `.png`) or a script to run (anything else).
@@ -13,6 +15,8 @@ public struct ShellOptions: Sendable, Equatable {
   /// `--insecure-key`: no warning when a key goes over plain http to a host that is not loopback.
   public var insecureKey = false
   public var catalogPath: String?
+  /// `--comfyui VERSION`: the version a `--catalog` file came from.
+  public var comfyUIVersion: String?
   public var recordPath: String?
   public var keepGoing = false
   public var noInit = false
@@ -22,6 +26,11 @@ public struct ShellOptions: Sendable, Equatable {
   public var update = false
 
   public init() {}
+
+  /// Whether `--comfyui` was given a version comfysh can pick validation rules by.
+  public static func isComfyUIVersion(_ text: String) -> Bool {
+    ValidationRules(comfyUIVersion: text) != nil
+  }
 
   /// True when `file` is a workflow rather than a script.
   public var fileIsWorkflow: Bool {

@@ -18,6 +18,7 @@ public enum ShellRunner {
     let interpreter = Interpreter(session: session)
     interpreter.keepGoing = options.keepGoing
     session.catalog.path = options.catalogPath
+    session.catalog.fileVersion = options.comfyUIVersion
     do {
       try session.server.configure(server: options.server, simulatorURL: options.simulatorURL)
     } catch {

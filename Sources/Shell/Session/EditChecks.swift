@@ -11,11 +11,37 @@ struct EditChecks {
     node.classType.flatMap { catalog?[className: $0] }
   }
 
+  /// The node's input called `name` with its current values: a selected option's sub-inputs and an
+  /// autogrow's slots count (`resize_type.width`, `images.image2`).
+  func spec(_ name: String, of node: Node) -> InputSpec? {
+    nodeClass(of: node)?.liveInput(named: name, values: node.inputs)
+  }
+
+  /// The values selecting `key` in a dynamic combo brings, as the page fills them in: the option's
+  /// required widgets at their defaults, and a nested dynamic combo at its default (or first) option.
+  func selectionDefaults(_ selector: InputSpec, key: String) -> [(name: String, value: JSONValue)] {
+    guard let option = selector.dynamicCombo?.option(key) else { return [] }
+    var result: [(name: String, value: JSONValue)] = []
+    for sub in option.inputs where sub.isRequired && sub.isWidget {
+      var named = sub
+      named.name = "\(selector.name).\(sub.name)"
+      if let nested = sub.dynamicCombo {
+        guard let first = sub.defaultValue?.stringValue ?? nested.keys.first else { continue }
+        result.append((named.name, .string(first)))
+        result += selectionDefaults(named, key: first)
+      } else if let value = sub.defaultValue ?? sub.firstChoice {
+        result.append((named.name, value))
+      }
+    }
+    return result
+  }
+
   /// Extra rows for `show`: required inputs that are missing, and the outputs.
   func catalogNotes(for node: Node) -> [[String]] {
     guard let nodeClass = nodeClass(of: node) else { return [] }
     var rows: [[String]] = []
-    for input in nodeClass.requiredInputs where node.inputs[input.name] == nil {
+    for input in nodeClass.liveInputs(values: node.inputs)
+    where input.isRequired && node.inputs[input.name] == nil {
       rows.append([
         input.name,
         input.isWidget
@@ -48,7 +74,8 @@ struct EditChecks {
   func checkInputName(_ name: String, of node: Node, allowNew: Bool, command: String) throws {
     if allowNew || node.inputs[name] != nil { return }
     if let nodeClass = nodeClass(of: node) {
-      if nodeClass.input(named: name) != nil { return }
+      if nodeClass.liveInput(named: name, values: node.inputs) != nil { return }
+      if let message = dynamicInputMessage(name, of: node, nodeClass: nodeClass) { throw ShellError(message) }
     } else if node.inputs.isEmpty {
       return
     }
@@ -57,9 +84,42 @@ struct EditChecks {
         + "; to add it anyway: \(command) --new \(NodeRef.id(node.id)).\(name) …")
   }
 
+  /// Why a dotted name is not an input now: an option that is not selected, or a slot past the maximum.
+  func dynamicInputMessage(_ name: String, of node: Node, nodeClass: NodeClass) -> String? {
+    // The nearest enclosing input that exists now, and the segment under it that does not.
+    var enclosing = Substring(name)
+    var parent: InputSpec?
+    while parent == nil, let dot = enclosing.lastIndex(of: ".") {
+      enclosing = enclosing[..<dot]
+      parent = nodeClass.liveInput(named: String(enclosing), values: node.inputs)
+    }
+    guard let parent else { return nil }
+    let leaf = String(name.dropFirst(enclosing.count + 1).prefix { $0 != "." })
+    let parentName = String(enclosing)
+    let id = NodeRef.id(node.id)
+    switch parent.kind {
+    case .dynamicCombo(let combo):
+      let current = node.inputs[parentName]?.stringValue
+      let having = combo.options.filter { $0.inputs.contains { $0.name == leaf } }.map(\.key)
+      let keys = combo.options.first(where: { $0.key == current })?.inputs.map(\.name) ?? []
+      var message = "\(id).\(parentName) is \(current.map { JSONValue.string($0).serialized() } ?? "not set")"
+      message += keys.isEmpty ? ", which has no inputs" : ", whose inputs are \(keys.joined(separator: ", "))"
+      if let first = having.first {
+        message +=
+          "; \(leaf) belongs to \(having.map { JSONValue.string($0).serialized() }.joined(separator: ", ")): `set \(id).\(parentName) \(JSONValue.string(first).serialized())` first"
+      }
+      return message
+    case .autogrow(let grow):
+      return
+        "\(id).\(parentName) has slots \(grow.slotNames.first ?? "") … \(grow.slotNames.last ?? "") (at most \(grow.maximum)); \(leaf) is not one of them"
+    default:
+      return nil
+    }
+  }
+
   /// Checks and converts a value for an input with the catalog; returns a note when the value changed.
   func coerce(_ value: JSONValue, input: String, of node: Node) throws -> (JSONValue, String?) {
-    guard let spec = nodeClass(of: node)?.input(named: input) else { return (value, nil) }
+    guard let spec = spec(input, of: node) else { return (value, nil) }
     switch spec.coerce(value) {
     case .success(let coercion):
       // Lists stay wrapped as the API format needs.
@@ -87,7 +147,7 @@ struct EditChecks {
         "node \(source) (\(sourceClass.name)) has no output \(slot); its outputs are \(list.isEmpty ? "none" : list)"
       )
     }
-    guard let wanted = nodeClass(of: node)?.input(named: input) else { return }
+    guard let wanted = spec(input, of: node) else { return }
     let type = sourceClass.outputs[slot].type
     let wantedType = wanted.linkTypeName
     guard !Catalog.outputType(type, fits: wantedType) else { return }
@@ -116,7 +176,7 @@ struct EditChecks {
 
   /// The default a widget input returns to when unlinked (from the catalog).
   func defaultValue(for input: String, of node: Node) -> JSONValue? {
-    guard let spec = nodeClass(of: node)?.input(named: input), spec.isWidget else { return nil }
+    guard let spec = spec(input, of: node), spec.isWidget else { return nil }
     return spec.defaultValue ?? spec.firstChoice
   }
 
@@ -132,7 +192,13 @@ struct EditChecks {
     }
     var inputs = JSONObject()
     for input in nodeClass.inputs where input.isRequired && input.isWidget {
-      if let value = input.defaultValue ?? input.firstChoice {
+      if let combo = input.dynamicCombo {
+        guard let key = input.defaultValue?.stringValue ?? combo.keys.first else { continue }
+        inputs[input.name] = .string(key)
+        for (name, value) in selectionDefaults(input, key: key) {
+          inputs[name] = InputValue.value(value).stored
+        }
+      } else if let value = input.defaultValue ?? input.firstChoice {
         inputs[input.name] = InputValue.value(value).stored
       }
     }
@@ -142,7 +208,9 @@ struct EditChecks {
   /// What `add` says after adding: the required inputs that still need a link.
   func addNotes(for node: Node) -> [String] {
     guard let nodeClass = nodeClass(of: node) else { return [] }
-    let missing = nodeClass.requiredInputs.filter { node.inputs[$0.name] == nil }
+    let missing = nodeClass.liveInputs(values: node.inputs).filter {
+      $0.isRequired && node.inputs[$0.name] == nil
+    }
     guard !missing.isEmpty else { return [] }
     let list = missing.map { "\($0.name) (\($0.linkTypeName))" }.joined(separator: ", ")
     return ["needs \(missing.count == 1 ? "a link" : "links"): \(list)"]

@@ -17,6 +17,8 @@ public final class SessionCatalog {
 
   /// `--catalog FILE`: the node catalog comes from this /object_info file instead of the server.
   public var path: String?
+  /// `--comfyui VERSION`: the ComfyUI version the `path` file came from.
+  public var fileVersion: String?
   /// Fetches the server's catalog (from the cache unless `refresh`); set by the session's server part.
   public var fetcher: ((_ refresh: Bool) async throws -> (Catalog, source: String))?
   /// Converts UI-format files on `load`; set once the catalog is read.
@@ -50,7 +52,8 @@ public final class SessionCatalog {
   private func read() async -> Catalog? {
     do {
       if let path {
-        let catalog = try await CatalogCache.read(file: path)
+        var catalog = try await CatalogCache.read(file: path)
+        if let fileVersion { catalog.comfyUIVersion = fileVersion }
         state = .loaded(catalog, source: FileIO.baseName(of: path))
       } else if let fetcher {
         let (catalog, source) = try await fetcher(refreshRequested)

@@ -24,12 +24,15 @@ struct CatalogCommand: Command {
       var line =
         "catalog: \(Render.plural(catalog.count, "node class", "node classes")) (\(apiNodes) paid API nodes) from \(session.catalog.source ?? "?")"
       if let version = catalog.comfyUIVersion { line += " · ComfyUI \(version)" }
+      let rules = ValidationRules(for: catalog)
+      line += " · validates as \(rules)"
       session.console.result(
         line,
         json: [
           "type": "catalog", "classes": .int(catalog.count), "api_nodes": .int(apiNodes),
           "source": .string(session.catalog.source ?? ""),
           "comfyui_version": catalog.comfyUIVersion.map(JSONValue.string) ?? .null,
+          "rules": .string(rules.recordedVersion),
         ])
       return
     }

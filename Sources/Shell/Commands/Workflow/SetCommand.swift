@@ -32,8 +32,45 @@ struct SetCommand: Command {
     } else if case .link(let source, let slot) = value {
       try session.checks.checkLink(from: source, slot: slot, to: address.name, of: node)
     }
+    // Selecting a dynamic combo's option swaps the previous option's sub-inputs for the new one's defaults.
+    var removed: [String] = []
+    var added: [(name: String, value: JSONValue)] = []
+    if let selector = session.checks.spec(address.name, of: node), selector.dynamicCombo != nil,
+      case .value(.string(let key)) = value, node.inputs[address.name]?.stringValue != key
+    {
+      removed = node.inputs.keys.filter { $0.hasPrefix(address.name + ".") }
+      added = session.checks.selectionDefaults(selector, key: key)
+      var parts: [String] = []
+      if !removed.isEmpty { parts.append("removed " + removed.joined(separator: ", ")) }
+      if !added.isEmpty {
+        parts.append(
+          "added " + added.map { "\($0.name) = \(Render.value($0.value))" }.joined(separator: ", "))
+      }
+      if !parts.isEmpty {
+        notes.append("\(NodeRef.id(id)).\(address.name): " + parts.joined(separator: "; "))
+      }
+    }
     try session.document.edit { editor in
-      editor.update(id) { $0.setInput(address.name, value) }
+      editor.update(id) { node in
+        guard !removed.isEmpty || !added.isEmpty else { return node.setInput(address.name, value) }
+        // The new option's inputs go right after their selector, where the page shows them.
+        var inputs = JSONObject()
+        var placed = false
+        for (name, stored) in node.inputs where !removed.contains(name) {
+          guard name == address.name else {
+            inputs[name] = stored
+            continue
+          }
+          inputs[name] = value.stored
+          for (sub, subValue) in added { inputs[sub] = InputValue.value(subValue).stored }
+          placed = true
+        }
+        node.inputs = inputs
+        if !placed {
+          node.setInput(address.name, value)
+          for (sub, subValue) in added { node.setInput(sub, .value(subValue)) }
+        }
+      }
     }
     // Silent on success, as in the guide's sessions: the value was just typed. Notes say what changed it.
     for note in notes { session.console.print(note) }

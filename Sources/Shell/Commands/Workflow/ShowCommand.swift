@@ -35,7 +35,7 @@ struct ShowCommand: Command {
       } else if case .value(let v) = value {
         shown = Render.short(v, limit: 70)
       }
-      rows.append([name, shown])
+      rows.append([treeName(name, among: node.inputs), shown])
     }
     rows += session.checks.catalogNotes(for: node)
     if rows.isEmpty { lines.append("  (no inputs)") } else { lines += Render.table(rows) }
@@ -49,5 +49,19 @@ struct ShowCommand: Command {
       )
     }
     session.console.print(lines: lines)
+  }
+
+  /// A dynamic combo's sub-input under its selector, as a tree: `format`, `  .codec`, `    .crf`.
+  static func treeName(_ name: String, among inputs: JSONObject) -> String {
+    var depth = 0
+    var parent = Substring(name)
+    var leaf: Substring?
+    while let dot = parent.lastIndex(of: "."), inputs[String(parent[..<dot])] != nil {
+      if leaf == nil { leaf = name[dot...] }
+      parent = parent[..<dot]
+      depth += 1
+    }
+    guard let leaf else { return name }
+    return String(repeating: "  ", count: depth) + leaf
   }
 }
