@@ -24,11 +24,17 @@ public struct SimulatorConfiguration: Sendable {
   public var faults: SimulatorFaults = .init()
   /// The static folder of `comfyui-frontend-package` (its `static/`), to serve ComfyUI's own page.
   public var frontendFolder: String? = nil
+  /// The ComfyUI the simulator answers as.
+  public var comfyUI: SimulatedVersion = .comfyUI0_3_64
+  /// Under 0.33: a `GET /node_replacements` document to serve and apply instead of the built-in one.
+  public var nodeReplacementsJSON: JSONValue? = nil
 
   public init(
     host: String = "127.0.0.1", port: Int = 0, catalogJSON: JSONValue? = nil, dataFolder: String? = nil,
-    stepDelay: Duration = .zero, samplerPreviews: Bool = false, faults: SimulatorFaults = .init()
+    stepDelay: Duration = .zero, samplerPreviews: Bool = false, faults: SimulatorFaults = .init(),
+    comfyUI: SimulatedVersion = .comfyUI0_3_64
   ) {
+    self.comfyUI = comfyUI
     self.host = host
     self.port = port
     self.catalogJSON = catalogJSON
@@ -46,7 +52,7 @@ public struct SimulatorError: Error, Sendable, Equatable, CustomStringConvertibl
   public var description: String { message }
 }
 
-/// A ComfyUI 0.3.64 look-alike on loopback: the same routes, validation answers, WebSocket
+/// A ComfyUI 0.3.64 (or 0.33.0) look-alike on loopback: the same routes, validation answers, WebSocket
 /// messages (order and routing), caching, queue, history, `/view` and `/upload/image`, with small
 /// generated images instead of diffusion. It is comfysh's `--sim` server, its test server, and
 /// `comfysh sim` for other clients.

@@ -27,7 +27,8 @@ enum Comfysh {
       var simulator: ComfySimulator?
       if options.useSimulator {
         do {
-          simulator = try await SimulatorRunner.startForSession()
+          let version = options.comfyUIVersion.flatMap(SimulatedVersion.init(option:)) ?? .comfyUI0_3_64
+          simulator = try await SimulatorRunner.startForSession(version)
           options.simulatorURL = simulator?.baseURL
         } catch {
           TextSink.stderr.write("comfysh: cannot start the simulator: \(error)\n")

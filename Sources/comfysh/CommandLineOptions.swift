@@ -1,3 +1,4 @@
+import ComfySim
 import Shell
 import Workflow
 
@@ -11,13 +12,14 @@ enum Invocation: Equatable {
   case version
 }
 
-/// `comfysh sim [--port N] [--catalog FILE] [--data DIR] [--step-delay MS] [--frontend DIR]`.
+/// `comfysh sim [--port N] [--comfyui VERSION] [--catalog FILE] [--data DIR] [--step-delay MS] [--frontend DIR]`.
 struct SimulatorOptions: Equatable {
   var port = 8188
   var catalogPath: String?
   var dataFolder: String?
   var stepDelayMilliseconds = 0
   var frontendFolder: String?
+  var comfyUI: SimulatedVersion = .comfyUI0_3_64
 }
 
 /// A command line that cannot be used, with what to do instead.
@@ -46,7 +48,8 @@ enum CommandLineOptions {
       --sim                 use the built-in ComfyUI simulator on an ephemeral loopback port
       --catalog FILE        node catalog from an /object_info JSON file instead of the server
       --comfyui VERSION     the ComfyUI version a --catalog file came from (validation follows its
-                            rules); without it, the file's own fields tell 0.3 from 0.4 and later
+                            rules; without it the file's own fields tell); with --sim, the version
+                            the simulator answers as: 0.3.64 (default) or 0.33
       --record FILE         record the session to a script
       --check               replay a recorded transcript and compare its outputs
       --update              replay a recorded transcript and rewrite its outputs
@@ -61,11 +64,14 @@ enum CommandLineOptions {
     """
 
   static let simulatorUsage = """
-    usage: comfysh sim [--port N] [--catalog FILE] [--data DIR] [--step-delay MS] [--frontend DIR]
+    usage: comfysh sim [--port N] [--comfyui VERSION] [--catalog FILE] [--data DIR] [--step-delay MS]
+                       [--frontend DIR]
 
     Serves the ComfyUI simulator on 127.0.0.1 for other clients (curl, Python, a second comfysh).
 
       --port N          the port (default 8188; 0 picks a free one)
+      --comfyui VERSION answer as ComfyUI 0.3.64 (the default) or 0.33 (jobs API, node replacements,
+                        0.33's validation)
       --catalog FILE    serve this /object_info JSON instead of the built-in catalog
       --data DIR        where input/, output/ and temp/ live (default: a new temporary folder)
       --step-delay MS   time per progress step (sampler steps, upscale tiles), default 0
@@ -150,6 +156,10 @@ enum CommandLineOptions {
     if (options.check || options.update) && (options.file == nil || options.fileIsWorkflow) {
       throw UsageError(message: "--check and --update need a recorded script: comfysh --check SCRIPT.comfy")
     }
+    if options.useSimulator, let version = options.comfyUIVersion, SimulatedVersion(option: version) == nil {
+      throw UsageError(
+        message: "--sim answers as ComfyUI 0.3.64 or 0.33, not \(version); give --comfyui 0.33")
+    }
     if options.useSimulator && options.server != nil {
       throw UsageError(message: "--sim and --server exclude each other: --sim starts its own server")
     }
@@ -186,6 +196,12 @@ enum CommandLineOptions {
       case "--catalog": options.catalogPath = try take()
       case "--data": options.dataFolder = try take()
       case "--frontend": options.frontendFolder = try take()
+      case "--comfyui":
+        let text = try take()
+        guard let version = SimulatedVersion(option: text) else {
+          throw UsageError(message: "--comfyui takes 0.3.64 or 0.33 for the simulator, not \(text)")
+        }
+        options.comfyUI = version
       case "--step-delay":
         let text = try take()
         guard let ms = Int(text), ms >= 0 else {

@@ -13,7 +13,7 @@ enum SimulatorRunner {
   static func serve(_ options: SimulatorOptions) async -> Int32 {
     var configuration = SimulatorConfiguration(
       port: options.port, dataFolder: options.dataFolder,
-      stepDelay: .milliseconds(options.stepDelayMilliseconds))
+      stepDelay: .milliseconds(options.stepDelayMilliseconds), comfyUI: options.comfyUI)
     if let folder = options.frontendFolder {
       guard FileIO.exists(folder + "/index.html") else {
         return fail(
@@ -35,7 +35,8 @@ enum SimulatorRunner {
       let simulator = try ComfySimulator(configuration)
       try await simulator.start()
       TextSink.stdout.write(
-        "comfysh sim · ComfyUI 0.3.64 simulator at \(simulator.baseURL) · data \(simulator.dataFolder)\n")
+        "comfysh sim · ComfyUI \(options.comfyUI.version) simulator at \(simulator.baseURL) · data \(simulator.dataFolder)\n"
+      )
       await waitForTermination()
       await simulator.stop()
       return 0
@@ -46,8 +47,9 @@ enum SimulatorRunner {
   }
 
   /// `--sim`: starts a simulator on an ephemeral loopback port for this session.
-  static func startForSession() async throws -> ComfySimulator {
-    let simulator = try ComfySimulator(SimulatorConfiguration(port: 0, stepDelay: .milliseconds(20)))
+  static func startForSession(_ version: SimulatedVersion) async throws -> ComfySimulator {
+    let simulator = try ComfySimulator(
+      SimulatorConfiguration(port: 0, stepDelay: .milliseconds(20), comfyUI: version))
     try await simulator.start()
     return simulator
   }

@@ -7,7 +7,13 @@ import Workflow
 /// carries it.
 enum BuiltinCatalog {
   /// The digest of the built-in classes as this build defines them (without input files), taken once.
-  static let digest = ShortDigest.hex(JSONValue.object(objectInfo(inputFiles: [])).serialized())
+  static func digest(_ version: SimulatedVersion) -> String {
+    version == .comfyUI0_33 ? digest0_33 : digest0_3
+  }
+  private static let digest0_3 = ShortDigest.hex(
+    JSONValue.object(objectInfo(inputFiles: [], version: .comfyUI0_3_64)).serialized())
+  private static let digest0_33 = ShortDigest.hex(
+    JSONValue.object(objectInfo(inputFiles: [], version: .comfyUI0_33)).serialized())
 
   /// Model files the simulator pretends to have, per ComfyUI model folder.
   static let models: [String: [String]] = [
@@ -40,10 +46,121 @@ enum BuiltinCatalog {
   ]
 
   /// The whole document. `inputFiles` are the image files directly in input/, LoadImage's choices.
-  static func objectInfo(inputFiles: [String]) -> JSONObject {
+  static func objectInfo(inputFiles: [String], version: SimulatedVersion) -> JSONObject {
     var out = JSONObject()
-    for node in nodes(inputFiles: inputFiles) { out[node.name] = .object(node.json) }
+    var specs = nodes(inputFiles: inputFiles)
+    if version == .comfyUI0_33 { specs += v3Nodes }
+    for node in specs {
+      var json = node.json
+      // 0.4 and later write these on every class.
+      if version == .comfyUI0_33 {
+        json["search_aliases"] = .array(node.searchAliases.map { .string($0) })
+        json["is_input_list"] = false
+        json["has_intermediate_output"] = false
+        if node.v3 {
+          json["output_matchtypes"] =
+            node.outputMatchTypes.map { .array($0.map { $0.map(JSONValue.string) ?? .null }) } ?? .null
+          json["price_badge"] = .null
+          json["dev_only"] = false
+        }
+      }
+      out[node.name] = .object(json)
+    }
     return out
+  }
+
+  /// What `GET /node_replacements` answers under 0.33: the recorded server's mappings for classes this
+  /// catalog does not have, onto classes it does.
+  static let nodeReplacements: JSONValue = [
+    "ImageBatch": [
+      [
+        "new_node_id": "BatchImagesNode", "old_node_id": "ImageBatch", "old_widget_ids": nil,
+        "input_mapping": [
+          ["new_id": "images.image0", "old_id": "image1"], ["new_id": "images.image1", "old_id": "image2"],
+        ],
+        "output_mapping": nil,
+      ]
+    ],
+    "ImageScaleBy": [
+      [
+        "new_node_id": "ResizeImageMaskNode", "old_node_id": "ImageScaleBy",
+        "old_widget_ids": ["upscale_method", "scale_by"],
+        "input_mapping": [
+          ["new_id": "input", "old_id": "image"],
+          ["new_id": "resize_type", "set_value": "scale by multiplier"],
+          ["new_id": "resize_type.multiplier", "old_id": "scale_by"],
+          ["new_id": "scale_method", "old_id": "upscale_method"],
+        ],
+        "output_mapping": nil,
+      ]
+    ],
+  ]
+
+  /// The V3 classes with dynamic inputs the 0.33 simulator adds (their behaviour is in Nodes.swift).
+  private static var v3Nodes: [NodeSpec] {
+    let methods = ["nearest-exact", "bilinear", "area", "bicubic", "lanczos"]
+    func size(_ tooltip: String) -> JSONValue {
+      int(default: 512, min: 0, max: 16384, step: 1, extra: ["tooltip": .string(tooltip)])
+    }
+    let crop = comboV3(["disabled", "center"], default: "center")
+    func option(_ key: String, _ inputs: [(String, JSONValue)]) -> JSONValue {
+      ["key": .string(key), "inputs": ["required": .object(JSONObject(uniqueKeysWithValues: inputs))]]
+    }
+    let resizeOptions: [JSONValue] = [
+      option(
+        "scale dimensions",
+        [
+          ("width", size("Width in pixels; 0 keeps the aspect ratio.")),
+          ("height", size("Height in pixels; 0 keeps the aspect ratio.")), ("crop", crop),
+        ]),
+      option(
+        "scale by multiplier", [("multiplier", float(default: "1.0", min: "0.01", max: "8.0", step: "0.01"))]),
+      option("scale longer dimension", [("longer_size", size("The longer edge, in pixels."))]),
+      option("scale shorter dimension", [("shorter_size", size("The shorter edge, in pixels."))]),
+    ]
+    return [
+      NodeSpec(
+        name: "ResizeImageMaskNode", display: "Resize Image/Mask", category: "transform",
+        description: "Resizes an image or a mask in one of several ways, each with inputs of its own.",
+        pythonModule: "comfy_extras.nodes_post_processing",
+        required: [
+          (
+            "input",
+            .array([
+              "COMFY_MATCHTYPE_V3",
+              ["template": ["template_id": "input_type", "allowed_types": "IMAGE,MASK"]],
+            ])
+          ),
+          (
+            "resize_type",
+            .array([
+              "COMFY_DYNAMICCOMBO_V3", ["tooltip": "How to resize.", "options": .array(resizeOptions)],
+            ])
+          ),
+          ("scale_method", comboV3(methods, default: "area")),
+        ],
+        outputs: [("COMFY_MATCHTYPE_V3", "resized")], v3: true,
+        searchAliases: ["resize", "scale image", "resize image"], outputMatchTypes: ["input_type"]),
+      NodeSpec(
+        name: "BatchImagesNode", display: "Batch Images", category: "image/batch",
+        description: "Joins the images linked to its slots into one batch.",
+        pythonModule: "comfy_extras.nodes_post_processing",
+        required: [
+          (
+            "images",
+            .array([
+              "COMFY_AUTOGROW_V3",
+              [
+                "template": [
+                  "input": ["required": ["image": ["IMAGE", [:]]]], "prefix": "image", "min": 1, "max": 50,
+                ]
+              ],
+            ])
+          )
+        ],
+        outputs: [("IMAGE", "IMAGE")], v3: true,
+        searchAliases: ["batch", "image batch", "combine images"], outputMatchTypes: nil),
+    ]
   }
 
   // MARK: - Node definitions
@@ -221,6 +338,8 @@ enum BuiltinCatalog {
     var outputNode = false
     var v3 = false
     var apiNode = false
+    var searchAliases: [String] = []
+    var outputMatchTypes: [String?]? = nil
 
     var json: JSONObject {
       var input = JSONObject()
@@ -321,7 +440,11 @@ enum BuiltinCatalog {
   }
 
   /// A v3 COMBO (`["COMBO", {"options": …}]`), whose values ComfyUI 0.3.64 does not check at POST time.
-  private static func comboV3(_ choices: [String]) -> JSONValue {
-    .array(["COMBO", .object(["multiselect": false, "options": .array(choices.map { .string($0) })])])
+  private static func comboV3(_ choices: [String], default value: String? = nil) -> JSONValue {
+    var options: JSONObject = [:]
+    if let value { options["default"] = .string(value) }
+    options["multiselect"] = false
+    options["options"] = .array(choices.map { .string($0) })
+    return .array(["COMBO", .object(options)])
   }
 }

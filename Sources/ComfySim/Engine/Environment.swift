@@ -99,6 +99,9 @@ final class SimEnvironment: Sendable {
   let queue: PromptQueue
   let stepDelay: Duration
   let samplerPreviews: Bool
+  let comfyUI: SimulatedVersion
+  /// `GET /node_replacements` under 0.33 (the built-in table, or the configuration's).
+  let nodeReplacementsJSON: JSONValue
   private let faultState: Mutex<SimulatorFaults>
   private let keys = Mutex<[String]>([])
 
@@ -115,8 +118,14 @@ final class SimEnvironment: Sendable {
       customObjectInfo = nil
       customCatalogDigest = nil
     }
-    catalog = try Catalog(objectInfo: .object(customObjectInfo ?? BuiltinCatalog.objectInfo(inputFiles: [])))
-    validator = SharedPromptValidator(catalog: catalog)
+    comfyUI = configuration.comfyUI
+    catalog = try Catalog(
+      objectInfo: .object(customObjectInfo ?? BuiltinCatalog.objectInfo(inputFiles: [], version: comfyUI)),
+      comfyUIVersion: comfyUI.version)
+    nodeReplacementsJSON = configuration.nodeReplacementsJSON ?? BuiltinCatalog.nodeReplacements
+    validator = SharedPromptValidator(
+      catalog: catalog, rules: comfyUI.rules,
+      nodeReplacements: comfyUI.isCurrent ? NodeReplacements(json: nodeReplacementsJSON) : NodeReplacements())
     if let folder = configuration.dataFolder {
       folders = try SimFolders(root: folder)
       ownsFolder = false
@@ -124,7 +133,7 @@ final class SimEnvironment: Sendable {
       folders = try SimFolders(root: try Paths.makeTemporaryFolder(prefix: "comfysim"))
       ownsFolder = true
     }
-    hub = Hub()
+    hub = Hub(features: configuration.comfyUI.serverFeatures)
     queue = PromptQueue(hub: hub)
     stepDelay = configuration.stepDelay
     samplerPreviews = configuration.samplerPreviews
@@ -141,7 +150,7 @@ final class SimEnvironment: Sendable {
 
   /// The `/object_info` document served now.
   func objectInfo() -> JSONObject {
-    customObjectInfo ?? BuiltinCatalog.objectInfo(inputFiles: folders.inputImages())
+    customObjectInfo ?? BuiltinCatalog.objectInfo(inputFiles: folders.inputImages(), version: comfyUI)
   }
 
   /// Names what `/object_info` answers now (`system.catalog_digest` in /system_stats), so a client can
@@ -149,7 +158,8 @@ final class SimEnvironment: Sendable {
   /// upload that adds a choice to the built-in catalog's image lists, gives a different digest.
   func catalogDigest() -> String {
     customCatalogDigest
-      ?? ShortDigest.hex(BuiltinCatalog.digest + "|" + folders.inputImages().joined(separator: "|"))
+      ?? ShortDigest.hex(
+        BuiltinCatalog.digest(comfyUI) + "|" + folders.inputImages().joined(separator: "|"))
   }
 
   /// Whether the simulator "has" a model file: its own list, or the catalog's choices for it.

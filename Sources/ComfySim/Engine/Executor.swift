@@ -342,8 +342,9 @@ final class PromptRun {
   {
     var arguments: [String: SimValue] = [:]
     var shown = JSONObject()
-    for (name, raw) in nodes[id]?["inputs"]?.objectValue ?? [:] {
-      guard let nodeClass, nodeClass.input(named: name) != nil else { continue }
+    let inputs = nodes[id]?["inputs"]?.objectValue ?? [:]
+    for (name, raw) in inputs {
+      guard let nodeClass, nodeClass.liveInput(named: name, values: inputs) != nil else { continue }
       if case .link(let source, let slot) = InputValue(stored: raw) {
         guard let signature = signatures[source], let outputs = memory.cache[signature]?.outputs,
           slot < outputs.count

@@ -41,9 +41,12 @@ final class Hub: Sendable {
   private let serials = Atomic<UInt64>(0)
 
   /// `feature_flags.get_server_features()`.
-  static let serverFeatures: JSONValue = [
-    "supports_preview_metadata": true, "max_upload_size": .number(JSONNumber(104_857_600)),
-  ]
+  /// `GET /features`, and the socket's `feature_flags` reply.
+  let serverFeatures: JSONValue
+
+  init(features: JSONValue) {
+    serverFeatures = features
+  }
 
   func makeConnection(outbox: AsyncStream<OutboundFrame>.Continuation) -> SocketConnection {
     let connection = SocketConnection(serial: serials.add(1, ordering: .relaxed).newValue, outbox: outbox)
@@ -92,7 +95,7 @@ final class Hub: Sendable {
     state.withLock { state in
       if state.featureFlags[sid] != nil { state.featureFlags[sid] = flags }
     }
-    send("feature_flags", Hub.serverFeatures, to: sid)
+    send("feature_flags", serverFeatures, to: sid)
   }
 
   // MARK: - Sending

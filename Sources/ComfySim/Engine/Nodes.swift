@@ -46,6 +46,16 @@ struct NodeCall {
     case "ImageScale":
       return NodeResult(outputs: [.images(scale(images("image")))])
 
+    case "ResizeImageMaskNode":
+      return NodeResult(outputs: [.images(resize(images("input")))])
+
+    case "BatchImagesNode":
+      // The slots in the order of their names' numbers (`images.image0`, `images.image2`…).
+      let slots = arguments.keys.filter { $0.hasPrefix("images.") }.sorted {
+        (Int($0.drop { !$0.isNumber }) ?? 0) < (Int($1.drop { !$0.isNumber }) ?? 0)
+      }
+      return NodeResult(outputs: [.images(slots.flatMap { images($0) })])
+
     case "LoadImage":
       return try loadImage()
 
@@ -200,9 +210,45 @@ struct NodeCall {
 
   // MARK: - Behaviours
 
+  /// ResizeImageMaskNode: the selected option's sub-inputs say how (`resize_type.width`…).
+  private func resize(_ images: [SimImage]) -> [SimImage] {
+    guard let first = images.first else { return images }
+    let (w, h) = (Double(first.width), Double(first.height))
+    func sized(_ width: Double, _ height: Double) -> [SimImage] {
+      let size = (max(1, Int(width.rounded())), max(1, Int(height.rounded())))
+      return images.map { SimImage(width: size.0, height: size.1, pixels: $0.pixels) }
+    }
+    switch string("resize_type") {
+    case "scale dimensions":
+      return scale(
+        images, width: int("resize_type.width") ?? 0, height: int("resize_type.height") ?? 0,
+        crop: string("resize_type.crop"))
+    case "scale by multiplier":
+      let factor = double("resize_type.multiplier") ?? 1
+      return sized(w * factor, h * factor)
+    case "scale longer dimension":
+      let side = Double(int("resize_type.longer_size") ?? 512)
+      return w >= h ? sized(side, h * side / w) : sized(w * side / h, side)
+    case "scale shorter dimension":
+      let side = Double(int("resize_type.shorter_size") ?? 512)
+      return w <= h ? sized(side, h * side / w) : sized(w * side / h, side)
+    default:
+      return images
+    }
+  }
+
+  private func double(_ name: String) -> Double? {
+    guard case .json(.number(let n))? = arguments[name] else { return nil }
+    return n.doubleValue
+  }
+
   private func scale(_ images: [SimImage]) -> [SimImage] {
-    var width = int("width") ?? 0
-    var height = int("height") ?? 0
+    scale(images, width: int("width") ?? 0, height: int("height") ?? 0, crop: string("crop"))
+  }
+
+  private func scale(_ images: [SimImage], width: Int, height: Int, crop: String?) -> [SimImage] {
+    var width = width
+    var height = height
     guard width != 0 || height != 0, let first = images.first else { return images }
     if width == 0 {
       width = max(1, Int((Double(first.width) * Double(height) / Double(first.height)).rounded()))
@@ -210,7 +256,7 @@ struct NodeCall {
     if height == 0 {
       height = max(1, Int((Double(first.height) * Double(width) / Double(first.width)).rounded()))
     }
-    let center = string("crop") == "center"
+    let center = crop == "center"
     return images.map { image in
       var pixels = image.pixels
       if center {

@@ -12,9 +12,13 @@ struct QueueItem: Sendable {
   var prompt: JSONValue
   var extraData: JSONObject
   var outputs: [String]
+  /// 0.33 keeps the keys apart from what `/queue` shows (a hidden sixth tuple element).
+  var hidesSecrets = false
 
   var json: JSONValue {
-    .array([number, .string(promptID), prompt, .object(extraData), .array(outputs.map { .string($0) })])
+    var shown = extraData
+    if hidesSecrets { for key in Self.sensitiveKeys { shown.removeValue(forKey: key) } }
+    return .array([number, .string(promptID), prompt, .object(shown), .array(outputs.map { .string($0) })])
   }
 
   static func < (a: QueueItem, b: QueueItem) -> Bool {
@@ -171,6 +175,15 @@ final class PromptQueue: Sendable {
       }
       return out
     }
+  }
+
+  /// Everything the jobs API reads, taken at once: running and pending items and the history.
+  func jobsSnapshot() -> (running: [QueueItem], pending: [QueueItem], history: JSONObject) {
+    state.withLock { state in (state.running.map(\.item), state.heap, state.history) }
+  }
+
+  func isPending(promptID: String) -> Bool {
+    state.withLock { $0.heap.contains { $0.promptID == promptID } }
   }
 
   func history(promptID: String) -> JSONObject {

@@ -35,6 +35,11 @@ struct PromptRoute {
     var extraData = object["extra_data"]?.objectValue ?? [:]
     if let client = object["client_id"] { extraData["client_id"] = client }
     if case .string(let key)? = extraData["api_key_comfy_org"] { environment.recordKey(key) }
+    if environment.comfyUI.isCurrent {
+      // 0.33 stamps the time it queued the prompt (ms), which the jobs API reports as create_time.
+      extraData["create_time"] = .int(currentMilliseconds())
+      if extraData["auth_token_comfy_org"] == .null { extraData.removeValue(forKey: "auth_token_comfy_org") }
+    }
 
     switch verdict.outcome {
     case .serverFault:
@@ -71,7 +76,7 @@ struct PromptRoute {
     environment.queue.put(
       QueueItem(
         sortKey: sortKey, number: number, promptID: promptID, prompt: verdict.prompt, extraData: extraData,
-        outputs: verdict.outputs))
+        outputs: verdict.outputs, hidesSecrets: environment.comfyUI.isCurrent))
     return Reply.json(["prompt_id": .string(promptID), "number": number, "node_errors": verdict.nodeErrors])
   }
 }

@@ -119,9 +119,15 @@ struct Routes {
       return Reply.json(.object(out))
     }
     router.get(path("/system_stats")) { _, _ in
-      Reply.json(Routes.systemStats(port: port(), catalogDigest: environment.catalogDigest()))
+      Reply.json(
+        Routes.systemStats(
+          port: port(), catalogDigest: environment.catalogDigest(), version: environment.comfyUI))
     }
-    router.get(path("/features")) { _, _ in Reply.json(Hub.serverFeatures) }
+    router.get(path("/features")) { _, _ in Reply.json(environment.hub.serverFeatures) }
+    if environment.comfyUI.isCurrent {
+      router.get(path("/node_replacements")) { _, _ in Reply.json(environment.nodeReplacementsJSON) }
+      if prefix == "/api" { JobsRoutes(environment: environment, executor: executor).add(to: router) }
+    }
     router.get(path("/embeddings")) { _, _ in Reply.json(.array([])) }
     router.get(path("/extensions")) { _, _ in Reply.json(.array([])) }
     router.get(path("/models")) { _, _ in Reply.json(.array(BuiltinCatalog.modelFolders.map { .string($0) }))
@@ -158,7 +164,7 @@ struct Routes {
     }
   }
 
-  static func systemStats(port: Int, catalogDigest: String) -> JSONValue {
+  static func systemStats(port: Int, catalogDigest: String, version: SimulatedVersion) -> JSONValue {
     let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
     let total = Int(sysconf(Int32(_SC_PHYS_PAGES))) * pageSize
     #if canImport(Glibc)
@@ -168,13 +174,16 @@ struct Routes {
     #endif
     return [
       "system": [
-        "os": "posix", "ram_total": .int(total), "ram_free": .int(free), "comfyui_version": "0.3.64",
-        "required_frontend_version": "1.27.10", "installed_templates_version": "0.1.95",
+        "os": "posix", "ram_total": .int(total), "ram_free": .int(free),
+        "comfyui_version": .string(version.version),
+        "required_frontend_version": .string(version.frontendVersion),
+        "installed_templates_version": "0.1.95",
         "required_templates_version": "0.1.95",
         "python_version": "none (ComfySim, a simulator written in Swift)",
         "pytorch_version": "none (simulated)", "embedded_python": false,
         "argv": ["comfysh", "sim", "--port", .string(String(port))],
-        "simulator": "ComfySim: a ComfyUI 0.3.64 simulator (comfysh); images are generated stand-ins",
+        "simulator": .string(
+          "ComfySim: a ComfyUI \(version.version) simulator (comfysh); images are generated stand-ins"),
         "catalog_digest": .string(catalogDigest),
       ],
       "devices": [

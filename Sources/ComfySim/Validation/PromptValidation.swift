@@ -30,13 +30,17 @@ protocol PromptValidating: Sendable {
   func validate(body: JSONValue, inputFileExists: @escaping @Sendable (String) -> Bool) -> PromptVerdict
 }
 
-/// The shared validator of `Sources/Workflow/Validation`, which answers as ComfyUI 0.3.64's
+/// The shared validator of ComfyRules, which answers as ComfyUI 0.3.64's or 0.33.0's
 /// `validate_prompt` does.
 struct SharedPromptValidator: PromptValidating {
   let catalog: Catalog
+  let rules: ValidationRules
+  let nodeReplacements: NodeReplacements
 
   func validate(body: JSONValue, inputFileExists: @escaping @Sendable (String) -> Bool) -> PromptVerdict {
-    let hooks = ValidationHooks(inputFileExists: inputFileExists, tracebackRoot: "/ComfySim (simulated)")
+    let hooks = ValidationHooks(
+      inputFileExists: inputFileExists, tracebackRoot: "/ComfySim (simulated)", rules: rules,
+      nodeReplacements: nodeReplacements)
     let result = PromptValidation.validateRequestBody(body, catalog: catalog, hooks: hooks)
     if result.serverFault != nil { return PromptVerdict(outcome: .serverFault) }
     let response = result.responseJSON()
