@@ -19,10 +19,12 @@ final class ServerHarness {
   var output: OutputBuffer { shell.output }
 
   init(
-    json: Bool = false, stepDelay: Duration = .zero, faults: SimulatorFaults = SimulatorFaults()
+    json: Bool = false, stepDelay: Duration = .zero, faults: SimulatorFaults = SimulatorFaults(),
+    comfyUI: SimulatedVersion = .comfyUI0_3_64
   ) async throws {
     shell = ShellHarness(json: json)
-    simulator = try ComfySimulator(SimulatorConfiguration(stepDelay: stepDelay, faults: faults))
+    simulator = try ComfySimulator(
+      SimulatorConfiguration(stepDelay: stepDelay, faults: faults, comfyUI: comfyUI))
     try await simulator.start()
     await shell.session.server.select(try ServerAddress(simulator.baseURL), name: nil, origin: .command)
     shell.session.server.inactivityTimeout = .seconds(20)

@@ -72,6 +72,7 @@ public final class ServerSession {
   /// Number ranges of inputs (min … max from /object_info), per server, class and input.
   private var ranges: [String: ClosedRange<Int128>] = [:]
   private var replacementsByServer: [ServerAddress: NodeReplacements] = [:]
+  private var jobsAPIByServer: [ServerAddress: Bool] = [:]
 
   init(console: Console, catalog: SessionCatalog, finishNotices: Bool) {
     self.console = console
@@ -194,6 +195,17 @@ public final class ServerSession {
     replacementsByServer[address] = table
     return table
   }
+
+  /// Whether the server has the jobs API (ComfyUI 0.33 and later), asked once per server.
+  func hasJobsAPI() async throws -> Bool {
+    if let known = jobsAPIByServer[address] { return known }
+    let answer = try await client.hasJobsAPI()
+    jobsAPIByServer[address] = answer
+    return answer
+  }
+
+  /// Whether this session queued the prompt.
+  func isOurs(_ promptID: String) -> Bool { records.contains { $0.id == promptID } }
 
   public func probe() async throws -> SystemStats {
     let answer = try await client.systemStats()

@@ -6,13 +6,16 @@ struct CancelCommand: Command {
   static let group = CommandGroup.server
   static let usage = "cancel ID"
   static let summary =
-    "Remove a prompt that waits in the queue; one already running is stopped with `interrupt`."
+    "Remove a prompt that waits in the queue; on servers with the jobs API (ComfyUI 0.33) a running one is stopped too."
   static let example = "cancel 6c1f0e2a"
 
   static func run(_ arguments: inout Arguments, in session: Session) async throws {
     try arguments.expect(1)
     let id = try session.server.resolvePromptID(arguments[0].text)
     let client = session.server.client
+    if try await session.request({ try await session.server.hasJobsAPI() }) {
+      return try await cancelJob(id, session: session)
+    }
     let queue = try await session.request { try await client.queue() }
     if queue.running.contains(where: { $0.promptID == id }) {
       throw ShellError("prompt \(id) is already running; `interrupt \(id)` stops it")
@@ -29,5 +32,23 @@ struct CancelCommand: Command {
     await session.server.existingConnection?.markCancelled(id)
     session.console.result(
       "cancelled \(id) (removed from the queue)", json: ["type": "cancelled", "prompt_id": .string(id)])
+  }
+
+  /// `POST /api/jobs/{id}/cancel`: one request for a waiting or a running prompt; asking again is harmless.
+  static func cancelJob(_ id: String, session: Session) async throws {
+    let client = session.server.client
+    let before = try await session.request { try await client.job(id) }
+    let cancelled = try await session.request { try await client.cancelJob(id) }
+    guard cancelled else {
+      if let before, before.status != .pending && before.status != .inProgress {
+        throw ShellError("prompt \(id) has already ended (\(before.statusText)); `history \(id)` shows it")
+      }
+      throw ShellError("\(client.server) has no waiting or running prompt \(id) (`queue` lists them)")
+    }
+    let how = before?.status == .inProgress ? "interrupted while running" : "removed from the queue"
+    if before?.status != .inProgress { await session.server.existingConnection?.markCancelled(id) }
+    session.console.result(
+      "cancelled \(id) (\(how))",
+      json: ["type": "cancelled", "prompt_id": .string(id), "was": .string(before?.statusText ?? "unknown")])
   }
 }

@@ -4,13 +4,15 @@ import Workflow
 struct HistoryCommand: Command {
   static let name = "history"
   static let group = CommandGroup.server
-  static let usage = "history [ID] [--max N]"
+  static let usage = "history [ID] [--max N] [--status S,S] [--offset N]"
   static let summary =
-    "List the server's recent prompts (newest last) with their outcome and outputs, or show one prompt's outcome, time, files and error."
+    "List the server's recent prompts (newest last) with their outcome and outputs, or show one prompt's outcome, time, files and error; --status completed,failed,cancelled filters (by the jobs API where the server has it)."
   static let example = "history --max 5"
 
   static func run(_ arguments: inout Arguments, in session: Session) async throws {
     let maxText = try arguments.option("--max")
+    let statusText = try arguments.option("--status")
+    let offsetText = try arguments.option("--offset")
     try arguments.expect(0...1)
     let client = session.server.client
     if arguments.count == 1 {
@@ -31,7 +33,46 @@ struct HistoryCommand: Command {
       }
       limit = n
     }
-    let entries = try await session.request { try await client.history(maxItems: limit) }
+    var statuses: [Job.Status] = []
+    for word in statusText.map({ $0.text.split(separator: ",").map(String.init) }) ?? [] {
+      guard let status = Job.Status(rawValue: word) else {
+        throw ShellError(
+          "--status takes \(Job.Status.allCases.map(\.rawValue).joined(separator: ", ")) (comma-separated), not \(word)"
+        )
+      }
+      statuses.append(status)
+    }
+    var offset = 0
+    if let offsetText {
+      guard let n = Int(offsetText.text), n >= 0 else {
+        throw ShellError("--offset takes a number of prompts to skip (0 or more), not \(offsetText.text)")
+      }
+      offset = n
+    }
+    if try await session.request({ try await session.server.hasJobsAPI() }) {
+      return try await listJobs(statuses: statuses, limit: limit, offset: offset, session: session)
+    }
+    if statuses.contains(where: { $0 == .pending || $0 == .inProgress }) {
+      throw ShellError(
+        "this server has no jobs API, and its history holds finished prompts only; `queue` lists the others")
+    }
+    let wanted = Set(
+      statuses.map { status -> String in
+        switch status {
+        case .completed: "success"
+        case .failed: "error"
+        default: "interrupted"
+        }
+      })
+    var entries: [HistoryEntry]
+    if wanted.isEmpty && offset == 0 {
+      entries = try await session.request { try await client.history(maxItems: limit) }
+    } else {
+      // No filter on the server's side: read it all and pick here.
+      entries = try await session.request { try await client.history() }
+      if !wanted.isEmpty { entries = entries.filter { wanted.contains($0.outcome.word) } }
+      entries = Array(entries.dropLast(offset).suffix(limit))
+    }
     let rows = entries.map { entry -> [String] in
       let files = entry.files.count
       return [
@@ -43,6 +84,42 @@ struct HistoryCommand: Command {
     session.console.result(
       lines: rows.isEmpty ? ["the server's history is empty"] : Render.table(rows),
       json: ["type": "history", "prompts": .array(entries.map { .object(summary($0, session: session)) })])
+  }
+
+  /// The jobs API's view: newest first on the wire, shown newest last like the history.
+  static func listJobs(statuses: [Job.Status], limit: Int, offset: Int, session: Session) async throws {
+    let client = session.server.client
+    let finished: [Job.Status] = [.completed, .failed, .cancelled]
+    let query = JobsQuery(statuses: statuses.isEmpty ? finished : statuses, limit: limit, offset: offset)
+    let page = try await session.request { try await client.jobs(query) }
+    let jobs = Array(page.jobs.reversed())
+    let rows = jobs.map { job -> [String] in
+      [
+        job.id, job.statusText, Render.plural(job.outputsCount, "output"),
+        job.durationMilliseconds.map { ServerFormat.seconds(Double($0) / 1000) } ?? "",
+        session.server.isOurs(job.id) ? "this session" : "",
+      ]
+    }
+    var lines =
+      rows.isEmpty ? ["no prompts\(statuses.isEmpty ? "" : " with that status")"] : Render.table(rows)
+    if page.hasMore {
+      lines.append("(\(page.total) in all; `history --offset \(offset + jobs.count)` shows older ones)")
+    }
+    session.console.result(
+      lines: lines,
+      json: [
+        "type": "history", "total": .int(page.total), "has_more": .bool(page.hasMore),
+        "prompts": .array(
+          jobs.map { job in
+            [
+              "type": "history_entry", "prompt_id": .string(job.id), "status": .string(job.statusText),
+              "seconds": job.durationMilliseconds.map { .double(Double($0) / 1000) } ?? .null,
+              "number": job.priority.map(JSONValue.number) ?? .null,
+              "ours": .bool(session.server.isOurs(job.id)),
+              "outputs_count": .int(job.outputsCount),
+            ]
+          }),
+      ])
   }
 
   static func detail(_ entry: HistoryEntry, session: Session) {

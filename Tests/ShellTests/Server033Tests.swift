@@ -1,0 +1,82 @@
+import ComfySim
+import TestSupport
+import Testing
+
+@testable import Shell
+@testable import Workflow
+
+/// A session against the simulator answering as ComfyUI 0.33: the dynamic-input demo of the guide
+/// validates and runs, `history` reads the jobs API with filters and pages, `cancel` stops a running
+/// prompt through it, and the server's rules and node replacements apply to `validate`.
+@MainActor
+@Suite struct Server033Tests {
+  @Test func editValidateRunAndListJobs() async throws {
+    let h = try await ServerHarness(comfyUI: .comfyUI0_33)
+    _ = await h.ok("add EmptyImage as 1")
+    _ = await h.ok("add ResizeImageMaskNode as 2")
+    _ = await h.ok("link 2.input 1:0")
+    _ = await h.ok("set 2.resize_type \"scale by multiplier\"")
+    _ = await h.ok("set 2.resize_type.multiplier 2")
+    _ = await h.ok("add BatchImagesNode as 3")
+    _ = await h.ok("link 3.images.image0 2:0")
+    _ = await h.ok("link 3.images.image1 1:0")
+    _ = await h.ok("add PreviewImage as 4")
+    _ = await h.ok("link 4.images 3:0")
+    #expect(await h.ok("validate").contains("valid"))
+    _ = await h.ok("run")
+    let watched = await h.ok("watch")
+    #expect(watched.contains("done"))
+    let id = try #require(h.session.server.lastPromptID)
+    let listed = await h.ok("history --status completed")
+    #expect(listed.contains(id))
+    #expect(listed.contains("completed"))
+    #expect(listed.contains("this session"))
+    #expect(await h.ok("history --status failed").contains("no prompts with that status"))
+    #expect(await h.fails("history --status done").contains("pending, in_progress, completed"))
+    // Cancelling a prompt that has ended says so, and asking changes nothing.
+    #expect(await h.fails("cancel \(id)").contains("has already ended (completed)"))
+    await h.close()
+  }
+
+  @Test func cancelStopsARunningPromptThroughTheJobsAPI() async throws {
+    let h = try await ServerHarness(stepDelay: .milliseconds(200), comfyUI: .comfyUI0_33)
+    _ = h.write(
+      "long.json",
+      """
+      {"1": {"inputs": {"width": 4096, "height": 4096, "batch_size": 2, "color": 0}, "class_type": "EmptyImage"},
+       "2": {"inputs": {"model_name": "sim-upscale-x2.safetensors"}, "class_type": "UpscaleModelLoader"},
+       "3": {"inputs": {"upscale_model": ["2", 0], "image": ["1", 0]}, "class_type": "ImageUpscaleWithModel"},
+       "4": {"inputs": {"images": ["3", 0]}, "class_type": "PreviewImage"}}
+      """)
+    _ = await h.ok("load long.json")
+    _ = await h.ok("run")
+    let id = try #require(h.session.server.lastPromptID)
+    let running = await eventually {
+      (try? await h.session.server.client.job(id))??.status == .inProgress
+    }
+    #expect(running)
+    #expect(await h.ok("cancel \(id)").contains("interrupted while running"))
+    let cancelled = await eventually { (try? await h.session.server.client.job(id))??.status == .cancelled }
+    #expect(cancelled)
+    #expect(await h.ok("history --status cancelled").contains(id))
+    #expect(
+      await h.fails("cancel 0b7f2d4e-0000-4000-8000-000000000000").contains("no waiting or running prompt"))
+    await h.close()
+  }
+
+  @Test func validateAppliesTheServersReplacements() async throws {
+    let h = try await ServerHarness(comfyUI: .comfyUI0_33)
+    _ = h.write(
+      "old.json",
+      """
+      {"1": {"inputs": {"width": 64, "height": 64, "batch_size": 1, "color": 0}, "class_type": "EmptyImage"},
+       "2": {"inputs": {"image": ["1", 0], "upscale_method": "area", "scale_by": 0.5}, "class_type": "ImageScaleBy", "_meta": {"title": "Scale"}},
+       "3": {"inputs": {"images": ["2", 0]}, "class_type": "PreviewImage"}}
+      """)
+    _ = await h.ok("load old.json")
+    let said = await h.ok("validate")
+    #expect(said.contains("ImageScaleBy no longer exists; the server runs it as ResizeImageMaskNode"))
+    #expect(said.contains("valid"))
+    await h.close()
+  }
+}
