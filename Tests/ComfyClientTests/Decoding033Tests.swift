@@ -9,7 +9,9 @@ import Workflow
 
   @Test(needsFixtures033) func everyRecordedFrameDecodes() throws {
     var logs: [String] = []
-    for folder in ["exec", "api-nodes", "jobs"] { logs += Self.set.files(in: folder, endingWith: ".ws.jsonl") }
+    for folder in ["exec", "api-nodes", "jobs"] {
+      logs += Self.set.files(in: folder, endingWith: ".ws.jsonl")
+    }
     #expect(logs.count >= 10)
     var seen: Set<String> = []
     var binaries = 0

@@ -99,6 +99,14 @@ import Testing
       Completer.complete("set 2.resize_type.crop ", context: context).candidates == ["disabled", "center"])
   }
 
+  @Test func catalogSearchFindsSearchAliases() async throws {
+    let h = harness()
+    // "combine images" is only an alias of BatchImagesNode (the subset has no class of that name).
+    let found = await h.ok("catalog \"combine images\"")
+    #expect(found.contains("BatchImagesNode"))
+    #expect(await h.ok("catalog").contains("validates as ComfyUI 0.4 and later"))
+  }
+
   @Test func infoDrawsTheOptionsAsATreeAndValidateUsesTheNewRules() async throws {
     let h = harness()
     let info = await h.ok("info ResizeImageMaskNode")

@@ -85,9 +85,9 @@ public struct Catalog: Sendable {
     self[className: className]?.outputNames
   }
 
-  /// Classes whose name, display name or category contains `pattern` (case ignored). Exact matches come
-  /// first, then names that start with it (class name before display name), then other name matches,
-  /// then category matches; catalog order within each group.
+  /// Classes whose name, display name, search alias or category contains `pattern` (case ignored). Exact
+  /// matches come first, then names that start with it (class name before display name), then exact
+  /// aliases, other name matches, other alias matches, then category matches; catalog order within each.
   public func search(_ pattern: String) -> [ClassSummary] {
     let needle = pattern.lowercased()
     let summaries = storage.summaries
@@ -105,10 +105,14 @@ public struct Catalog: Sendable {
         rank = 2
       } else if display.hasPrefix(needle) {
         rank = 3
-      } else if name.contains(needle) || display.contains(needle) {
+      } else if summary.searchAliases.contains(where: { $0.lowercased() == needle }) {
         rank = 4
-      } else if summary.category.lowercased().contains(needle) {
+      } else if name.contains(needle) || display.contains(needle) {
         rank = 5
+      } else if summary.searchAliases.contains(where: { $0.lowercased().contains(needle) }) {
+        rank = 6
+      } else if summary.category.lowercased().contains(needle) {
+        rank = 7
       } else {
         continue
       }
@@ -133,11 +137,15 @@ public struct ClassSummary: Sendable, Equatable {
   public var isOutputNode: Bool
   public var isDeprecated: Bool
   public var isExperimental: Bool
+  /// Other words search finds it by (`search_aliases`).
+  public var searchAliases: [String]
 
   public init(
     name: String, displayName: String, category: String, isAPINode: Bool = false,
-    isOutputNode: Bool = false, isDeprecated: Bool = false, isExperimental: Bool = false
+    isOutputNode: Bool = false, isDeprecated: Bool = false, isExperimental: Bool = false,
+    searchAliases: [String] = []
   ) {
+    self.searchAliases = searchAliases
     self.name = name
     self.displayName = displayName
     self.category = category
@@ -151,7 +159,8 @@ public struct ClassSummary: Sendable, Equatable {
     self.init(
       name: nodeClass.name, displayName: nodeClass.displayName, category: nodeClass.category,
       isAPINode: nodeClass.isAPINode, isOutputNode: nodeClass.isOutputNode,
-      isDeprecated: nodeClass.isDeprecated, isExperimental: nodeClass.isExperimental)
+      isDeprecated: nodeClass.isDeprecated, isExperimental: nodeClass.isExperimental,
+      searchAliases: nodeClass.searchAliases)
   }
 }
 

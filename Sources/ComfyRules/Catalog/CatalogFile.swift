@@ -3,18 +3,18 @@ import Workflow
 
 /// A node catalog saved so that one class can be found and parsed without reading the others: a line
 /// naming the format, a one-line JSON index (each class's name, display name, category, flags and the
-/// byte range of its entry), then the object_info JSON itself. Opening it maps the file and parses only
+/// byte range of its entry, its search aliases), then the object_info JSON itself. Opening it maps the file and parses only
 /// the index; `Catalog` parses an entry when its class is first looked up.
 ///
 /// ```
-/// comfysh-catalog 1
-/// {"body_bytes":465818,"facts":{…},"classes":[["KSampler","KSampler","sampling",0,1,3120],…]}
+/// comfysh-catalog 2
+/// {"body_bytes":465818,"facts":{…},"classes":[["KSampler","KSampler","sampling",0,1,3120,[]],…]}
 /// {"KSampler":{…},…}
 /// ```
 /// Offsets count from the first byte of the body. `facts` say what the file was made from (a server and
 /// version, a catalog file's size and time), so the reader can tell a stale file.
 public final class CatalogFile: Sendable {
-  public static let formatLine = "comfysh-catalog 1"
+  public static let formatLine = "comfysh-catalog 2"
 
   /// What the file was made from, as the writer gave it.
   public let facts: JSONObject
@@ -82,15 +82,16 @@ public final class CatalogFile: Sendable {
     summaries.reserveCapacity(entries.count)
     ranges.reserveCapacity(entries.count)
     for entry in entries {
-      guard let fields = entry.arrayValue, fields.count == 6,
+      guard let fields = entry.arrayValue, fields.count == 7,
         let name = fields[0].stringValue, let displayName = fields[1].stringValue,
         let category = fields[2].stringValue,
         let flags = fields[3].numberValue?.int64Value,
         let offset = fields[4].numberValue?.int64Value.map(Int.init),
         let length = fields[5].numberValue?.int64Value.map(Int.init),
-        offset >= 0, length >= 2, offset <= declared - length
+        offset >= 0, length >= 2, offset <= declared - length, let aliases = fields[6].arrayValue
       else {
-        throw .badIndex("entry \(summaries.count) is not [name, display, category, flags, offset, length]")
+        throw .badIndex(
+          "entry \(summaries.count) is not [name, display, category, flags, offset, length, aliases]")
       }
       let range = (bodyStart + offset)..<(bodyStart + offset + length)
       guard bytes[range.lowerBound] == UInt8(ascii: "{"), bytes[range.upperBound - 1] == UInt8(ascii: "}")
@@ -100,7 +101,8 @@ public final class CatalogFile: Sendable {
           name: name, displayName: displayName, category: category,
           isAPINode: flags & Int64(Flag.apiNode) != 0, isOutputNode: flags & Int64(Flag.outputNode) != 0,
           isDeprecated: flags & Int64(Flag.deprecated) != 0,
-          isExperimental: flags & Int64(Flag.experimental) != 0))
+          isExperimental: flags & Int64(Flag.experimental) != 0,
+          searchAliases: aliases.compactMap(\.stringValue)))
       ranges.append(range)
     }
     self.facts = index["facts"]?.objectValue ?? [:]
@@ -143,6 +145,7 @@ public final class CatalogFile: Sendable {
         .array([
           .string(nodeClass.name), .string(nodeClass.displayName), .string(nodeClass.category),
           .int(flags), .int(offset), .int(body.count - offset),
+          .array(nodeClass.searchAliases.map { .string($0) }),
         ]))
     }
     body.append(UInt8(ascii: "}"))
