@@ -29,6 +29,8 @@ struct JobsRoutes {
     var json: JSONObject
     var createTime: Int
     var duration: Int?
+    /// The prompt's number as an int (0 for a client's float number), to order ties.
+    var number: Int { json["priority"]?.numberValue?.int64Value.map { Int(clamping: $0) } ?? 0 }
   }
 
   func jobs() -> [Job] {
@@ -156,8 +158,10 @@ struct JobsRoutes {
     }
     let byDuration = query["sort_by"] == "execution_duration"
     let ascending = query["sort_order"] == "asc"
+    // Prompts queued within the same millisecond keep the order of their numbers.
     all.sort { a, b in
-      let (x, y) = byDuration ? (a.duration ?? 0, b.duration ?? 0) : (a.createTime, b.createTime)
+      var (x, y) = byDuration ? (a.duration ?? 0, b.duration ?? 0) : (a.createTime, b.createTime)
+      if x == y { (x, y) = (a.number, b.number) }
       return ascending ? x < y : x > y
     }
     var limit: Int?
