@@ -149,3 +149,39 @@ import Workflow
     #expect(!ValidationRules.isCanonicalUUID("comfysh-my-prompt-1"))
   }
 }
+
+/// What the recordings cannot show (no recorded class has one): a multiselect COMBO under 0.33's rules.
+@Suite struct MultiselectValidationTests {
+  static let catalog: Catalog = {
+    let info: JSONValue = [
+      "TagPicker": [
+        "input": [
+          "required": ["tags": ["COMBO", ["multiselect": true, "options": ["red", "green", "blue"]]]]
+        ],
+        "output": [], "output_node": true, "name": "TagPicker", "deprecated": false, "experimental": false,
+        "api_node": false,
+      ]
+    ]
+    return (try? Catalog(objectInfo: info, comfyUIVersion: "0.33.0")) ?? Catalog(classes: [])
+  }()
+
+  static func verdict(_ tags: JSONValue) -> ValidationResult {
+    validate(prompt: ["1": ["class_type": "TagPicker", "inputs": ["tags": tags]]], catalog: catalog)
+  }
+
+  @Test func everyPickMustBeAnOption() {
+    #expect(Self.verdict(["__value__": ["red", "blue"]]).accepted)
+    #expect(Self.verdict("green").accepted)
+    let bad = Self.verdict(["__value__": ["red", "pink"]])
+    #expect(!bad.accepted)
+    let error = bad.nodeErrors["1"]?.errors.first
+    #expect(error?.type == "value_not_in_list")
+    #expect(error?.details == "tags: ['red', 'pink'] not in ['red', 'green', 'blue']")
+    // The same catalog as 0.3.64 would read it: v3 COMBOs are not checked there.
+    let old = validate(
+      prompt: ["1": ["class_type": "TagPicker", "inputs": ["tags": ["__value__": ["pink"]]]]],
+      catalog: Self.catalog,
+      hooks: ValidationHooks(rules: .comfyUI0_3))
+    #expect(old.accepted)
+  }
+}

@@ -99,6 +99,30 @@ import Testing
       Completer.complete("set 2.resize_type.crop ", context: context).candidates == ["disabled", "center"])
   }
 
+  /// No recorded class has a multiselect COMBO (the README says so), so this one is written by hand in
+  /// the 0.33 form: a list value is sent wrapped, each pick is checked, and 0.33's validation agrees.
+  @Test func aMultiselectComboTakesAListOfItsOptions() async throws {
+    let h = ShellHarness()
+    let path = h.write(
+      "multi.json",
+      """
+      {"TagPicker": {"input": {"required": {"tags": ["COMBO", {"multiselect": true, "options": ["red", "green", "blue"]}]}},
+        "input_order": {"required": ["tags"]}, "output": [], "output_is_list": [], "output_name": [],
+        "name": "TagPicker", "display_name": "Tag Picker", "description": "", "python_module": "custom_nodes.x",
+        "category": "test", "output_node": true, "deprecated": false, "experimental": false, "api_node": false,
+        "search_aliases": null}}
+      """)
+    h.session.catalog.path = path
+    _ = await h.ok("add TagPicker as 1")
+    _ = await h.ok("set 1.tags [\"red\",\"blue\"]")
+    #expect(h.session.workflow["1"]?.inputs["tags"] == ["__value__": ["red", "blue"]])
+    let refused = await h.fails("set 1.tags [\"red\",\"pink\"]")
+    #expect(refused.contains("pink"))
+    // This catalog is 0.33's (its classes have the newer fields), whose server checks v3 combos.
+    #expect(!refused.contains("would accept it"))
+    #expect(await h.ok("validate").contains("valid"))
+  }
+
   @Test func catalogSearchFindsSearchAliases() async throws {
     let h = harness()
     // "combine images" is only an alias of BatchImagesNode (the subset has no class of that name).

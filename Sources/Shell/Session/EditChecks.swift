@@ -125,7 +125,14 @@ struct EditChecks {
       // Lists stay wrapped as the API format needs.
       if case .array = coercion.value { return (value, coercion.note) }
       return (coercion.value, coercion.note)
-    case .failure(let error):
+    case .failure(var error):
+      // ComfyUI 0.4 and later check v3 combos too.
+      if case .notAChoice(let input, let value, let choices, let suggestions, false) = error, let catalog,
+        ValidationRules(for: catalog) == .comfyUI0_33
+      {
+        error = .notAChoice(
+          input: input, value: value, choices: choices, suggestions: suggestions, checkedByServer: true)
+      }
       throw ShellError("\(NodeRef.id(node.id)).\(input): \(error.shellMessage)")
     }
   }
