@@ -8,6 +8,9 @@ import Workflow
 @Suite("WebSocket reconnects", .timeLimit(.minutes(1)))
 struct ReconnectTests {
   static let configuration = SimulatorConfiguration(stepDelay: .milliseconds(15))
+  /// The mid-run case must reconnect before the run ends: 50 steps of 60 ms leave about 2.5 s after
+  /// the new socket is due (15 ms steps left 0.6 s, and a fresh clone under load once missed them).
+  static let slowConfiguration = SimulatorConfiguration(stepDelay: .milliseconds(60))
 
   static func start(_ sim: SimHarness, client: String) async throws -> (TestSocket, String) {
     let socket = try await sim.socket(clientID: client, hello: true)
@@ -19,7 +22,7 @@ struct ReconnectTests {
 
   @Test(
     "mid-run: the new socket is greeted with the running node, then gets the rest of the run",
-    .simulator(ReconnectTests.configuration), needsFixtures)
+    .simulator(ReconnectTests.slowConfiguration), needsFixtures)
   func midRun() async throws {
     let sim = try SimHarness.require()
     let (first, id) = try await Self.start(sim, client: "rc-mid")
@@ -29,7 +32,7 @@ struct ReconnectTests {
       return seen == 3
     }
     await first.close()
-    try await Task.sleep(for: .milliseconds(100))
+    try await Task.sleep(for: .milliseconds(200))
     let second = try await sim.socket(clientID: "rc-mid", hello: true)
     let frames = await second.collectPrompt()
     await second.close()
