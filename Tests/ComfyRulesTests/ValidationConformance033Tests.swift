@@ -16,24 +16,10 @@ import Workflow
       nodeReplacements: NodeReplacements(json: replacements))
   }
 
-  struct Recorded {
-    let name: String
-    let body: JSONValue
-    let status: Int
-    let response: JSONValue
-  }
+  typealias Recorded = ValidationConformanceTests.Recorded
 
   static func exchanges(in relative: String) throws -> [Recorded] {
-    let value = try set.json(relative)
-    let list = value.arrayValue ?? [value]
-    return list.compactMap { exchange in
-      guard exchange["request"]?["method"] == "POST", exchange["request"]?["path"] == "/prompt",
-        let body = exchange["request"]?["body"],
-        let status = exchange["response"]?["status"]?.numberValue?.int64Value
-      else { return nil }
-      return Recorded(
-        name: relative, body: body, status: Int(status), response: exchange["response"]?["body"] ?? .null)
-    }
+    try ValidationConformanceTests.exchanges(in: relative, of: set)
   }
 
   /// Within one node the server lists missing inputs in Python set order, which changes from run to run

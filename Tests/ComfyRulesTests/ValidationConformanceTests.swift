@@ -17,8 +17,11 @@ import Workflow
     let response: JSONValue
   }
 
-  static func exchanges(in relative: String) throws -> [Recorded] {
-    let value = try Fixtures.json(relative)
+  /// The POST /prompt exchanges of a recorded file (one exchange or a list of them).
+  static func exchanges(
+    in relative: String, of set: FixtureSet = Fixtures.comfyUI_0_3_64
+  ) throws -> [Recorded] {
+    let value = try set.json(relative)
     let list = value.arrayValue ?? [value]
     return list.compactMap { exchange in
       guard exchange["request"]?["method"] == "POST", exchange["request"]?["path"] == "/prompt",

@@ -73,7 +73,9 @@ public enum PromptValidation {
       }
     }
     guard let prompt = members["prompt"] else { return noPrompt() }
+    var hooks = hooks
     let rules = hooks.rules ?? ValidationRules(for: catalog)
+    hooks.rules = rules
     if rules.checksPromptID, let id = members["prompt_id"], id != .null {
       guard case .string(let text) = id, ValidationRules.isCanonicalUUID(text) else {
         var result = ValidationResult(
@@ -577,31 +579,13 @@ struct PromptValidator {
           values = [current]
         }
         if values.allSatisfy({ value in choices.contains { Py.equal(value, $0) } }) { continue }
-        let tooMany = choices.count > 20
         let shown: String
         if case .array = current { shown = Py.repr(current) } else { shown = "'\(Py.str(current))'" }
-        errors.append(
-          NodeError(
-            type: "value_not_in_list", message: "Value not in list",
-            details:
-              "\(name): \(shown) not in \(tooMany ? "(list of length \(choices.count))" : Py.repr(.array(choices)))",
-            extraInfo: [
-              "input_name": .string(name), "input_config": tooMany ? .null : spec.inputConfig,
-              "received_value": Py.roundTrip(current),
-            ]))
+        errors.append(Self.notInList(spec, shown: shown, value: current, choices: choices))
         continue
       }
       if case .array(let choices) = spec.rawType, !choices.contains(where: { Py.equal(current, $0) }) {
-        let tooMany = choices.count > 20
-        errors.append(
-          NodeError(
-            type: "value_not_in_list", message: "Value not in list",
-            details:
-              "\(name): '\(Py.str(current))' not in \(tooMany ? "(list of length \(choices.count))" : Py.repr(spec.rawType))",
-            extraInfo: [
-              "input_name": .string(name), "input_config": tooMany ? .null : spec.inputConfig,
-              "received_value": Py.roundTrip(current),
-            ]))
+        errors.append(Self.notInList(spec, shown: "'\(Py.str(current))'", value: current, choices: choices))
         continue
       }
     }
@@ -613,6 +597,20 @@ struct PromptValidator {
     let outcome = NodeOutcome(valid: errors.isEmpty && valid, errors: errors)
     validated[position] = outcome
     return outcome
+  }
+
+  /// `value_not_in_list`; over 20 choices the server names only their count and leaves out the config.
+  static func notInList(_ spec: InputSpec, shown: String, value: JSONValue, choices: [JSONValue]) -> NodeError
+  {
+    let tooMany = choices.count > 20
+    return NodeError(
+      type: "value_not_in_list", message: "Value not in list",
+      details:
+        "\(spec.name): \(shown) not in \(tooMany ? "(list of length \(choices.count))" : Py.repr(.array(choices)))",
+      extraInfo: [
+        "input_name": .string(spec.name), "input_config": tooMany ? .null : spec.inputConfig,
+        "received_value": Py.roundTrip(value),
+      ])
   }
 
   /// The details name the input's last segment (`height`), `input_name` its dotted key.
