@@ -5,8 +5,8 @@ extension ComfyConnection {
 
   /// Follows a tracked prompt to its end: a snapshot first, then its updates; finishes after `.finished`.
   /// Fails with `inactivity` when nothing arrives for `inactivityTimeout` while the prompt runs (after
-  /// checking /history for an end that was missed), and with `connectionLost` when reconnecting gives up.
-  /// With `poll`, /history and /queue are asked every `pollInterval` (prompts of other clients send
+  /// asking the server for an end that was missed), and with `connectionLost` when reconnecting gives up.
+  /// With `poll`, the prompt's standing is asked every `pollInterval` (prompts of other clients send
   /// this socket nothing).
   public nonisolated func follow(
     _ promptID: String, inactivityTimeout: Duration, poll: Bool = false, pollInterval: Duration = .seconds(1)
@@ -162,18 +162,17 @@ extension ComfyConnection {
     case running(ComfyClientError?)
   }
 
-  /// After a quiet spell: maybe the end was missed (ask /history), maybe the prompt waits its turn (ask
-  /// /queue); if it is running and nothing came for the whole timeout, that is an inactivity error.
+  /// After a quiet spell: maybe the end was missed, maybe the prompt waits its turn (asked through
+  /// the jobs API where the server has it, else /history and /queue); if it is running and nothing
+  /// came for the whole timeout, that is an inactivity error.
   private func checkQuiet(_ promptID: String, timeout: Duration, strict: Bool) async throws -> QuietCheck {
-    if let entry = try await client.history(promptID: promptID) {
+    switch try await standing(of: promptID) {
+    case .ended(let entry):
       reconcile(promptID, with: entry)
       return .finished
-    }
-    let queue = try await client.queue()
-    if let index = queue.pending.firstIndex(where: { $0.promptID == promptID }) {
-      return .waiting(position: index + 1 + queue.running.count)
-    }
-    if queue.running.contains(where: { $0.promptID == promptID }) {
+    case .waiting(let position, _, _):
+      return .waiting(position: position)
+    case .running:
       guard strict else { return .running(nil) }
       let tracker = router.tracker(promptID)
       let node = tracker?.currentNode.map {
@@ -181,13 +180,9 @@ extension ComfyConnection {
       }
       return .running(
         .inactivity(server: client.server, promptID: promptID, quietFor: timeout, runningNode: node))
+    case .unknown:
+      throw ComfyClientError.promptForgotten(server: client.server, promptID: promptID)
     }
-    // Not queued, not running, not in history: it may have finished in the instant between the two asks.
-    if let entry = try await client.history(promptID: promptID) {
-      reconcile(promptID, with: entry)
-      return .finished
-    }
-    throw ComfyClientError.promptForgotten(server: client.server, promptID: promptID)
   }
 }
 

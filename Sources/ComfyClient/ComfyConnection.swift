@@ -55,6 +55,8 @@ public actor ComfyConnection {
   public private(set) var serverFeatures: JSONObject?
   /// How many times the socket was opened again after dropping.
   public private(set) var reconnectCount = 0
+  /// Whether the server has the jobs API: told by the owner, or asked when first needed.
+  private var jobsAPI: Bool?
 
   public static let defaultHello = #"{"type":"feature_flags","data":{"supports_preview_metadata":true}}"#
 
@@ -195,6 +197,20 @@ public actor ComfyConnection {
       entry = try? await client.history(promptID: id)
     }
     broadcast(router.finishFromHistory(id, entry: entry, endMarker: endMarker, at: Monotonic.now()))
+  }
+
+  public func knowJobsAPI(_ present: Bool) { jobsAPI = present }
+
+  public func hasJobsAPI() async throws -> Bool {
+    if let jobsAPI { return jobsAPI }
+    let present = try await client.hasJobsAPI()
+    jobsAPI = present
+    return present
+  }
+
+  /// Where `promptID` stands on the server, through the jobs API where it has one.
+  public func standing(of promptID: String) async throws -> PromptStanding {
+    try await client.standing(of: promptID, jobsAPI: hasJobsAPI())
   }
 
   /// Closes the socket (normal close handshake) and ends every subscription.

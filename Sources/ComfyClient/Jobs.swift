@@ -134,3 +134,76 @@ extension ComfyClient {
       ?? false
   }
 }
+
+extension Job {
+  /// Completed, failed or cancelled: it is in the server's history.
+  public var hasEnded: Bool { status == .completed || status == .failed || status == .cancelled }
+}
+
+extension HistoryEntry {
+  /// The history entry a finished job's full form carries (`outputs`, `execution_status`, `workflow`);
+  /// nil for the short form.
+  public init?(job: Job) {
+    guard let status = job.json["execution_status"], status.objectValue != nil else { return nil }
+    let workflow = job.json["workflow"]
+    let tuple: JSONValue = .array([
+      job.priority.map(JSONValue.number) ?? .null, .string(job.id), workflow?["prompt"] ?? .null,
+      workflow?["extra_data"] ?? .object([:]), .array([]),
+    ])
+    self.init(
+      promptID: job.id,
+      json: .object(["prompt": tuple, "outputs": .object(job.outputs ?? [:]), "status": status]))
+  }
+}
+
+/// Where a prompt stands on the server: ended (with its history), waiting its turn, running, or unknown.
+public enum PromptStanding: Sendable, Equatable {
+  case ended(HistoryEntry)
+  /// `position` 1 runs next after the running ones; `prompt` is known from `/queue`, not from the jobs API.
+  case waiting(position: Int, number: JSONNumber?, prompt: JSONValue?)
+  case running(number: JSONNumber?, prompt: JSONValue?)
+  case unknown
+}
+
+extension ComfyClient {
+  /// Asks how `promptID` stands: through the jobs API when the server has it (one request for a
+  /// running or ended prompt), else through `/history/{id}` and `/queue`.
+  public func standing(of promptID: String, jobsAPI: Bool) async throws -> PromptStanding {
+    jobsAPI ? try await standingFromJobs(promptID) : try await standingFromQueue(promptID)
+  }
+
+  private func standingFromQueue(_ promptID: String) async throws -> PromptStanding {
+    if let entry = try await history(promptID: promptID) { return .ended(entry) }
+    let queue = try await queue()
+    if let index = queue.pending.firstIndex(where: { $0.promptID == promptID }) {
+      let item = queue.pending[index]
+      return .waiting(position: index + 1 + queue.running.count, number: item.number, prompt: item.prompt)
+    }
+    if let item = queue.running.first(where: { $0.promptID == promptID }) {
+      return .running(number: item.number, prompt: item.prompt)
+    }
+    // It may have ended in the instant between the two asks.
+    if let entry = try await history(promptID: promptID) { return .ended(entry) }
+    return .unknown
+  }
+
+  private func standingFromJobs(_ promptID: String) async throws -> PromptStanding {
+    // The server reads its queue and its history under separate locks: a prompt ending between the
+    // two reads is in neither, so a 404 is asked once more.
+    var found = try await job(promptID)
+    if found == nil { found = try await job(promptID) }
+    guard let job = found else { return .unknown }
+    if job.hasEnded {
+      if let entry = HistoryEntry(job: job) { return .ended(entry) }
+      if let entry = try await history(promptID: promptID) { return .ended(entry) }
+      return .unknown
+    }
+    if job.status == .inProgress { return .running(number: job.priority, prompt: nil) }
+    let active = try await jobs(JobsQuery(statuses: [.pending, .inProgress])).jobs
+    let mine = job.priority?.doubleValue ?? .infinity
+    let ahead = active.filter {
+      $0.status == .inProgress || ($0.status == .pending && ($0.priority?.doubleValue ?? .infinity) < mine)
+    }
+    return .waiting(position: ahead.count + 1, number: job.priority, prompt: nil)
+  }
+}

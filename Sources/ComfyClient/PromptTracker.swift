@@ -512,3 +512,12 @@ public enum Monotonic {
     return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
   }
 }
+
+/// Wall-clock milliseconds since 1970, the unit of the server's `create_time` and timestamps.
+public enum WallClock {
+  public static func milliseconds() -> Int64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_REALTIME, &ts)
+    return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+  }
+}

@@ -181,6 +181,10 @@ public final class ComfySimulator: Sendable {
   /// else in the simulator keeps them (history strips them, as ComfyUI does).
   public var receivedAPIKeys: [String] { environment.receivedKeys }
 
+  /// Test hook: every HTTP request so far as `METHOD /path` (the path as sent, `/api` prefix and
+  /// query included), in order, so a test can check which routes a client chose.
+  public var receivedRequests: [String] { environment.receivedRequests }
+
   /// Replaces the fault settings; they apply from the next request, connection or node.
   public func setFaults(_ faults: SimulatorFaults) { environment.faults = faults }
 

@@ -52,4 +52,22 @@ import Workflow
     ]
     #expect(expected.isSubset(of: seen), "missing: \(expected.subtracting(seen))")
   }
+
+  /// A finished job's full form carries its history entry: what `watch` shows of a prompt that ended.
+  @Test(needsFixtures033) func aFinishedJobReadsAsItsHistoryEntry() throws {
+    let body = try #require(try Self.set.json("jobs/job-completed.json")["response"]?["body"])
+    let job = try #require(Job(json: body))
+    #expect(job.hasEnded)
+    let entry = try #require(HistoryEntry(job: job))
+    #expect(entry.promptID == job.id)
+    #expect(entry.outcome == .success)
+    #expect(entry.files.map(\.file.filename) == ["comfysh033_jobs_00001_.png"])
+    #expect(entry.serverMilliseconds == 5)
+    #expect(entry.item?.number == job.priority)
+    #expect(entry.item?.nodeCount == body["workflow"]?["prompt"]?.objectValue?.count)
+    // The short form (a list row) has none.
+    var short = job
+    short.json["execution_status"] = nil
+    #expect(HistoryEntry(job: short) == nil)
+  }
 }

@@ -79,4 +79,56 @@ import Testing
     #expect(said.contains("valid"))
     await h.close()
   }
+
+  @Test func queueAndWatchOfAnotherClientsPromptUseTheJobsAPI() async throws {
+    // Held so both prompts are still queued when `queue` asks, however busy the machine.
+    let h = try await ServerHarness(
+      faults: SimulatorFaults(heldNodes: ["ImageInvert"]), comfyUI: .comfyUI0_33)
+    await h.loadBasic(prefix: "mine")
+    let mine = try #require(h.queuedID(await h.ok("run")))
+    let other = try Workflow(
+      apiJSON: try JSONValue.parse(ServerHarness.basic(color: Int.random(in: 0...9999), prefix: "other")))
+    let queued = try await h.session.server.client.queuePrompt(body: [
+      "client_id": "someone-else", "prompt": other.json, "extra_data": [:],
+    ])
+    let before = h.simulator.receivedRequests.count
+    let listed = await h.ok("queue")
+    let lines = listed.split(separator: "\n").map { String($0.drop { $0 == " " }) }
+    #expect(lines.count == 2, "\(listed)")
+    #expect(lines.first { $0.contains(mine) }?.contains("this session") == true, "\(listed)")
+    #expect(lines.first { $0.contains(queued.promptID) }?.hasPrefix("pending") == true, "\(listed)")
+    #expect(lines.first { $0.contains(queued.promptID) }?.contains("another client") == true, "\(listed)")
+
+    let release = Task { @MainActor in
+      while await h.session.server.existingConnection?.tracker(queued.promptID) == nil {
+        try? await Task.sleep(for: .milliseconds(20))
+      }
+      h.simulator.setFaults(SimulatorFaults())
+    }
+    let watched = await h.ok("watch \(queued.promptID)")
+    await release.value
+    #expect(watched.hasPrefix("prompt \(queued.promptID) was queued by another client"), "\(watched)")
+    #expect(watched.contains("→ output/other_00001_.png"), "\(watched)")
+    #expect(watched.contains("done in"), "\(watched)")
+    let asked = h.simulator.receivedRequests.dropFirst(before)
+    #expect(asked.contains { $0.hasPrefix("GET /api/jobs/\(queued.promptID)") })
+    #expect(asked.contains { $0.hasPrefix("GET /api/jobs?status=in_progress,pending") })
+    #expect(!asked.contains { $0.hasPrefix("GET /queue") || $0.hasPrefix("GET /history") }, "\(asked)")
+    await h.close()
+  }
+
+  @Test func aServerWithoutTheJobsAPIIsAskedThroughQueueAndHistory() async throws {
+    let h = try await ServerHarness(faults: SimulatorFaults(heldNodes: ["ImageInvert"]))
+    await h.loadBasic(prefix: "mine")
+    let mine = try #require(h.queuedID(await h.ok("run")))
+    #expect(await h.ok("queue").contains(mine))
+    h.simulator.setFaults(SimulatorFaults())
+    let watched = await h.ok("watch")
+    #expect(watched.contains("done in"))
+    let asked = h.simulator.receivedRequests
+    #expect(asked.contains { $0.hasPrefix("GET /queue") })
+    #expect(asked.contains { $0 == "GET /api/jobs?limit=1" })
+    #expect(!asked.contains { $0.hasPrefix("GET /api/jobs?status") || $0.hasPrefix("GET /api/jobs/") })
+    await h.close()
+  }
 }

@@ -104,6 +104,7 @@ final class SimEnvironment: Sendable {
   let nodeReplacementsJSON: JSONValue
   private let faultState: Mutex<SimulatorFaults>
   private let keys = Mutex<[String]>([])
+  private let requests = Mutex<[String]>([])
 
   init(configuration: SimulatorConfiguration) throws {
     // The catalog first: a bad one must not leave a data folder behind.
@@ -171,4 +172,14 @@ final class SimEnvironment: Sendable {
 
   func recordKey(_ key: String) { keys.withLock { $0.append(key) } }
   var receivedKeys: [String] { keys.withLock { $0 } }
+
+  /// The last `requestLogLimit` are kept: a simulator may serve for days.
+  func recordRequest(_ line: String) {
+    requests.withLock {
+      if $0.count >= Self.requestLogLimit { $0.removeFirst($0.count / 2) }
+      $0.append(line)
+    }
+  }
+  static let requestLogLimit = 10_000
+  var receivedRequests: [String] { requests.withLock { $0 } }
 }

@@ -105,6 +105,7 @@ struct FaultMiddleware: RouterMiddleware {
   ) async throws
     -> Response
   {
+    environment.recordRequest("\(request.method) \(request.uri)")
     let path = canonicalPath(request.uri.path)
     let (delay, fail) = environment.withFaults { faults -> (Duration?, Bool) in
       let delay = faults.key(for: path, in: faults.routeDelays).flatMap { faults.routeDelays[$0] }

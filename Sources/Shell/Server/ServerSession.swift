@@ -199,7 +199,7 @@ public final class ServerSession {
   /// Whether the server has the jobs API (ComfyUI 0.33 and later), asked once per server.
   func hasJobsAPI() async throws -> Bool {
     if let known = jobsAPIByServer[address] { return known }
-    let answer = try await client.hasJobsAPI()
+    let answer = try await connection().hasJobsAPI()
     jobsAPIByServer[address] = answer
     return answer
   }

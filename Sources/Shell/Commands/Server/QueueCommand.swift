@@ -26,6 +26,9 @@ struct QueueCommand: Command {
         json: ["type": "queue_cleared", "removed": .array(before.pending.map { .string($0.promptID) })])
       return
     }
+    if try await session.request({ try await session.server.hasJobsAPI() }) {
+      return try await listJobs(session: session)
+    }
     let queue = try await session.request { try await client.queue() }
     let rows =
       queue.running.map { row($0, state: "running", session: session) }
@@ -36,6 +39,47 @@ struct QueueCommand: Command {
         "type": "queue", "running": .array(queue.running.map { json($0, session: session) }),
         "pending": .array(queue.pending.map { json($0, session: session) }),
       ])
+  }
+
+  /// The jobs API's view of the queue: it names no client and carries no prompt, so a prompt is this
+  /// session's when the session queued it, and the columns are the times the server gives.
+  static func listJobs(session: Session) async throws {
+    let client = session.server.client
+    let page = try await session.request {
+      try await client.jobs(JobsQuery(statuses: [.inProgress, .pending]))
+    }
+    let byNumber = page.jobs.sorted { ($0.priority?.doubleValue ?? 0) < ($1.priority?.doubleValue ?? 0) }
+    let running = byNumber.filter { $0.status == .inProgress }
+    let pending = byNumber.filter { $0.status == .pending }
+    let now = WallClock.milliseconds()
+    func row(_ job: Job) -> [String] {
+      // A running job's short form has no start time.
+      let age = job.createTime.map { "queued " + ago(now - $0) + " ago" } ?? ""
+      var notes = [session.server.isOurs(job.id) ? "this session" : "another client"]
+      if let workflow = job.workflowID { notes.append("workflow " + workflow) }
+      return [
+        job.status == .inProgress ? "running" : "pending", job.id, job.priority.map { "#\($0.text)" } ?? "",
+        age, notes.joined(separator: " · "),
+      ]
+    }
+    func json(_ job: Job) -> JSONValue {
+      [
+        "prompt_id": .string(job.id), "number": job.priority.map(JSONValue.number) ?? .null,
+        "ours": .bool(session.server.isOurs(job.id)),
+        "create_time": job.createTime.map { .int(Int($0)) } ?? .null,
+        "workflow_id": job.workflowID.map(JSONValue.string) ?? .null,
+      ]
+    }
+    let rows = running.map(row) + pending.map(row)
+    session.console.result(
+      lines: rows.isEmpty ? ["the queue is empty"] : Render.table(rows),
+      json: ["type": "queue", "running": .array(running.map(json)), "pending": .array(pending.map(json))])
+  }
+
+  /// `12 s`, `3 min`: how long ago by this machine's clock (the server's may differ a little).
+  static func ago(_ milliseconds: Int64) -> String {
+    let seconds = max(0, milliseconds / 1000)
+    return seconds < 120 ? "\(seconds) s" : "\(seconds / 60) min"
   }
 
   static func row(_ item: QueueItem, state: String, session: Session) -> [String] {

@@ -105,29 +105,34 @@ struct WatchCommand: Command {
       json: ["type": "watching", "prompt_id": .string(id), "background": true])
   }
 
-  /// A prompt this session did not run: finished ones are shown from /history; queued ones are tracked
-  /// (and polled, since their messages go to another client's socket). Returns true to follow it.
+  /// A prompt this session did not run: an ended one is shown from the server's history; a queued
+  /// one is tracked (and polled, since its messages go to another client's socket). Asked through
+  /// the jobs API where the server has it. Returns true to follow it.
   static func trackForeign(
     _ id: String, connection: ComfyConnection, view: WatchView, session: Session
   ) async throws
     -> Bool
   {
-    let client = connection.client
-    if let entry = try await session.request({ try await client.history(promptID: id) }) {
+    let standing = try await session.request { try await connection.standing(of: id) }
+    let number: JSONNumber?
+    let prompt: JSONValue?
+    switch standing {
+    case .ended(let entry):
       var tracker = PromptTracker(
         promptID: id, prompt: entry.item.flatMap { try? Workflow(apiJSON: $0.prompt) })
       tracker.reconcile(with: entry)
       try view.show(.snapshot(tracker))
       return false
-    }
-    session.console.print("prompt \(id) was queued by another client: following it by asking the server")
-    let queue = try await session.request { try await client.queue() }
-    guard let item = (queue.running + queue.pending).first(where: { $0.promptID == id }) else {
+    case .waiting(_, let n, let p), .running(let n, let p):
+      (number, prompt) = (n, p)
+    case .unknown:
       throw ShellError(
-        "\(client.server) does not know prompt \(id): it is not queued, not running and not in its history (`history` lists recent prompts)"
+        "\(connection.client.server) does not know prompt \(id): it is not queued, not running and not in its history (`history` lists recent prompts)"
       )
     }
-    await connection.track(promptID: id, prompt: try? Workflow(apiJSON: item.prompt), number: item.number)
+    session.console.print("prompt \(id) was queued by another client: following it by asking the server")
+    await connection.track(
+      promptID: id, prompt: prompt.flatMap { try? Workflow(apiJSON: $0) }, number: number)
     return true
   }
 }
