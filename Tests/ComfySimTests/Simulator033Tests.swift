@@ -1,4 +1,5 @@
 import ComfySim
+import Media
 import NIOHTTP1
 import TestSupport
 import Testing
@@ -153,5 +154,92 @@ struct Simulator033Tests {
     }
     #expect(cancelled)
     await sim.stop()
+  }
+
+  /// 0.33's API nodes say "Waiting for server" (a type-3 text frame) before their request, and
+  /// then fail as the recorded server did without a key.
+  @Test func anAPINodeSaysItIsWaitingBeforeItsRequest() async throws {
+    let sim = try await Self.recordedServer()
+    let recorded = try Self.set.json("api-nodes/no-key.post_prompt.json")
+    let body = try #require(recorded["request"]?["body"])
+    let clientID = try #require(body["client_id"]?.stringValue)
+    let socket = try await sim.socket(clientID: clientID, hello: true)
+    _ = await socket.collect(timeout: .seconds(5)) { $0.kind == "status" }
+    let queued = try await sim.post("/prompt", json: body)
+    #expect(queued.status == 200)
+    let frames = await socket.collectPrompt()
+    func fromStart(_ kinds: [String]) -> [String] {
+      Array(kinds.drop { $0 != "execution_start" }.filter { $0 != "status" && $0 != "progress_state" })
+    }
+    let log = try Self.set.lines("api-nodes/no-key.ws.jsonl").filter { $0["dir"] == "server->client" }
+    let recordedKinds = log.map { line -> String in
+      line["kind"] == "binary"
+        ? "binary:\(line["event_type"]?.numberValue?.text ?? "?")" : line["msg"]?["type"]?.stringValue ?? "?"
+    }
+    #expect(fromStart(kinds(frames)) == fromStart(recordedKinds))
+    let text = try #require(frames.first { $0.kind == "binary:3" }?.bytes)
+    let recordedText = try #require(log.first { $0["event_type"]?.numberValue?.text == "3" }?["decoded"])
+    let nodeLength = Int(text[7])
+    #expect(
+      String(decoding: text[8..<(8 + nodeLength)], as: UTF8.self) == recordedText["node_id"]?.stringValue)
+    #expect(String(decoding: text[(8 + nodeLength)...], as: UTF8.self) == recordedText["text"]?.stringValue)
+    await socket.close()
+    await sim.stop()
+  }
+}
+
+/// The simulator's video nodes: CreateVideo makes a VIDEO of images, SaveVideo writes it as an MP4
+/// with PNG frames, steered by a dynamic combo three levels deep.
+@Suite struct SimulatedVideoTests {
+  @Test func saveVideoWritesAnMP4OfTheFrames() async throws {
+    let sim = try await SimHarness.start(SimulatorConfiguration(comfyUI: .comfyUI0_33))
+    func prompt(format: String) -> JSONValue {
+      [
+        "1": [
+          "class_type": "EmptyImage", "inputs": ["width": 64, "height": 48, "batch_size": 3, "color": 255],
+        ],
+        "2": ["class_type": "CreateVideo", "inputs": ["images": ["1", 0], "fps": .double(12)]],
+        "3": [
+          "class_type": "SaveVideo",
+          "inputs": [
+            "video": ["2", 0], "filename_prefix": "video/sim", "format": .string(format),
+            "format.codec": "h264",
+            "format.codec.encoding": "re-encode", "format.codec.encoding.crf": .double(20),
+            "format.codec.encoding.color_space": "auto",
+          ],
+        ],
+      ]
+    }
+    let socket = try await sim.socket(clientID: "video")
+    let queued = try await sim.post("/prompt", json: ["prompt": prompt(format: "mp4"), "client_id": "video"])
+    #expect(queued.status == 200, "\(queued.text)")
+    let frames = await socket.collectPrompt()
+    let executed = try #require(frames.first { $0.kind == "executed" }?.data?["output"])
+    #expect(executed["animated"] == [true])
+    let saved = try #require(executed["images"]?[0])
+    #expect(saved == ["filename": "sim_00001_.mp4", "subfolder": "video", "type": "output"])
+    let file = try await sim.get("/view?filename=sim_00001_.mp4&subfolder=video&type=output")
+    #expect(file.status == 200)
+    let info = try MediaProbe.probe(file.body)
+    #expect(info.container == .mp4)
+    #expect(info.width == 64 && info.height == 48)
+    #expect(abs((info.duration ?? 0) - 0.25) < 0.001)
+    // The first sample is a PNG of the first frame.
+    let mdat = try #require(Self.offset(of: Array("mdat".utf8), in: file.body))
+    let picture = try PNGDecoder.decode(Array(file.body[(mdat + 4)...]))
+    #expect(picture.width == 64 && picture.height == 48)
+
+    // A container the simulator does not write fails the node and says which it writes.
+    _ = try await sim.post("/prompt", json: ["prompt": prompt(format: "webm"), "client_id": "video"])
+    let failed = await socket.collectPrompt()
+    let error = try #require(failed.first { $0.kind == "execution_error" }?.data)
+    #expect(error["exception_message"]?.stringValue?.contains("MP4 only") == true)
+    await socket.close()
+    await sim.stop()
+  }
+
+  static func offset(of needle: [UInt8], in bytes: [UInt8]) -> Int? {
+    guard bytes.count >= needle.count else { return nil }
+    return (0...(bytes.count - needle.count)).first { bytes[$0..<($0 + needle.count)].elementsEqual(needle) }
   }
 }

@@ -118,7 +118,7 @@ enum BuiltinCatalog {
       option("scale longer dimension", [("longer_size", size("The longer edge, in pixels."))]),
       option("scale shorter dimension", [("shorter_size", size("The shorter edge, in pixels."))]),
     ]
-    return [
+    return [videoSaver, videoMaker] + [
       NodeSpec(
         name: "ResizeImageMaskNode", display: "Resize Image/Mask", category: "transform",
         description: "Resizes an image or a mask in one of several ways, each with inputs of its own.",
@@ -161,6 +161,69 @@ enum BuiltinCatalog {
         outputs: [("IMAGE", "IMAGE")], v3: true,
         searchAliases: ["batch", "image batch", "combine images"], outputMatchTypes: nil),
     ]
+  }
+
+  /// CreateVideo: images and a rate make a VIDEO.
+  private static var videoMaker: NodeSpec {
+    NodeSpec(
+      name: "CreateVideo", display: "Create Video", category: "video",
+      description: "Makes a video of the images, one frame each.", pythonModule: "comfy_extras.nodes_video",
+      required: [
+        ("images", typed("IMAGE", ["tooltip": "The frames, in order."])),
+        ("fps", float(default: "30.0", min: "1.0", max: "120.0", step: "1.0")),
+      ],
+      optional: [("bit_depth", int(default: 8, min: 8, max: 10, step: 2, extra: ["display": "number"]))],
+      outputs: [("VIDEO", "VIDEO")], v3: true, searchAliases: ["images to video"], outputMatchTypes: nil)
+  }
+
+  /// SaveVideo: a dynamic combo three levels deep (container → codec → encoding mode → its settings),
+  /// shaped as ComfyUI 0.33 declares it.
+  private static var videoSaver: NodeSpec {
+    func option(_ key: String, required: JSONObject = [:], optional: JSONObject? = nil) -> JSONValue {
+      var inputs: JSONObject = ["required": .object(required)]
+      if let optional { inputs["optional"] = .object(optional) }
+      return ["key": .string(key), "inputs": .object(inputs)]
+    }
+    func dynamic(_ tooltip: String, _ options: [JSONValue], display: String? = nil) -> JSONValue {
+      var settings: JSONObject = ["tooltip": .string(tooltip), "options": .array(options)]
+      if let display { settings["display_name"] = .string(display) }
+      return .array(["COMFY_DYNAMICCOMBO_V3", .object(settings)])
+    }
+    func codec(_ name: String, crf: String, maxCRF: String) -> JSONValue {
+      let reEncode = option(
+        "re-encode",
+        required: [
+          "crf": float(default: crf, min: "0.0", max: maxCRF, step: "1.0"),
+          "color_space": comboV3(["auto", "sRGB", "HDR", "HDR PQ"], default: "auto"),
+        ])
+      return option(
+        name,
+        optional: [
+          "encoding": dynamic(
+            "Auto keeps a compatible stream; re-encode takes the settings below.",
+            [option("auto"), reEncode], display: "encoding mode")
+        ])
+    }
+    let h264 = codec("h264", crf: "23.0", maxCRF: "51.0")
+    let av1 = codec("av1", crf: "30.0", maxCRF: "63.0")
+    func container(_ key: String, codecs: [JSONValue]) -> JSONValue {
+      option(key, required: ["codec": dynamic("The video codec.", [option("auto")] + codecs)])
+    }
+    let formats = [
+      container("auto", codecs: [h264, av1]), container("mp4", codecs: [h264, av1]),
+      container("mkv", codecs: [h264, av1]), container("webm", codecs: [av1]),
+    ]
+    return NodeSpec(
+      name: "SaveVideo", display: "Save Video", category: "video",
+      description: "Writes the video to the output folder.", pythonModule: "comfy_extras.nodes_video",
+      required: [
+        ("video", typed("VIDEO", ["tooltip": "The video to write."])),
+        ("filename_prefix", typed("STRING", ["default": "video/ComfyUI", "multiline": false])),
+        ("format", dynamic("The container; auto keeps the source's where it can.", formats)),
+      ],
+      hiddenV3: ["prompt": "PROMPT", "extra_pnginfo": "EXTRA_PNGINFO"],
+      outputs: [("VIDEO", "video")], outputNode: true, v3: true, searchAliases: ["export video"],
+      outputMatchTypes: nil)
   }
 
   // MARK: - Node definitions
@@ -363,8 +426,10 @@ enum BuiltinCatalog {
           hidden[key] = .array([.string(kind)])
           hiddenOrder.append(.string(key))
         }
-        hidden["unique_id"] = .array(["UNIQUE_ID"])
-        hiddenOrder.append("unique_id")
+        if apiNode {
+          hidden["unique_id"] = .array(["UNIQUE_ID"])
+          hiddenOrder.append("unique_id")
+        }
       }
       if !hidden.isEmpty {
         input["hidden"] = .object(hidden)

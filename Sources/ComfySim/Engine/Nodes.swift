@@ -59,6 +59,13 @@ struct NodeCall {
     case "LoadImage":
       return try loadImage()
 
+    case "CreateVideo":
+      let fps = double("fps") ?? 30
+      return NodeResult(outputs: [.video(frames: images("images"), fps: fps > 0 ? fps : 30)])
+
+    case "SaveVideo":
+      return try saveVideo()
+
     case "SaveImage":
       let ui = try saveImages(
         images("images"), prefix: string("filename_prefix") ?? "ComfyUI", type: "output", metadata: true)
@@ -170,8 +177,7 @@ struct NodeCall {
       return NodeResult(outputs: [arguments["value"] ?? .json(0)])
 
     case "FluxProUltraImageNode":
-      try requireKey()
-      try await run.pause(environment.stepDelay)
+      try await callPartnerAPI(taking: environment.stepDelay)
       let (width, height) = try fluxSize(string("aspect_ratio") ?? "16:9")
       var hasher = Hasher()
       hasher.combine(seed("seed"))
@@ -308,18 +314,16 @@ struct NodeCall {
     return prefix
   }
 
-  /// SaveImage's `save_images` with `folder_paths.get_save_image_path`: `prefix_00001_.png`,
-  /// the counter continuing after the highest existing file, subfolders from the prefix.
-  private func saveImages(
-    _ images: [SimImage], prefix rawPrefix: String, type: String, metadata: Bool
+  /// Where `folder_paths.get_save_image_path` puts files for a prefix: the folder (refused outside
+  /// the base), the subfolder and file name parts, and the counter after the highest existing file.
+  private func saveTarget(
+    prefix rawPrefix: String, type: String, width: Int, height: Int
   )
-    throws(NodeFailure) -> [JSONValue]
+    throws(NodeFailure) -> (folder: String, subfolder: String, filename: String, counter: Int)
   {
     let base = type == "temp" ? environment.folders.temp : environment.folders.output
-    let first = images.first
     let prefix =
-      rawPrefix.contains("%")
-      ? Self.expandVariables(rawPrefix, width: first?.width ?? 0, height: first?.height ?? 0) : rawPrefix
+      rawPrefix.contains("%") ? Self.expandVariables(rawPrefix, width: width, height: height) : rawPrefix
     let normalized = Paths.normalize(prefix)
     let subfolder = Paths.dirname(normalized)
     let filename = Paths.basename(normalized)
@@ -344,21 +348,28 @@ struct NodeCall {
       let digits = name.dropFirst(prefixLength + 1).prefix { $0 != "_" }
       counter = max(counter, (Int(digits) ?? 0) + 1)
     }
-    var text: [(key: String, value: String)] = []
-    if metadata {
-      if case .json(let prompt)? = arguments["prompt"], !prompt.isNull {
-        text.append(("prompt", Py.jsonDumps(prompt)))
-      }
-      if case .json(.object(let extra))? = arguments["extra_pnginfo"] {
-        for (key, value) in extra { text.append((key, Py.jsonDumps(value))) }
-      }
-    }
+    return (folder, subfolder, filename, counter)
+  }
+
+  /// `name_00001_`: the counter padded to five digits, as ComfyUI names saved files.
+  private static func numbered(_ filename: String, _ counter: Int) -> String {
+    let digits = String(counter)
+    return filename + "_" + String(repeating: "0", count: max(0, 5 - digits.count)) + digits + "_"
+  }
+
+  /// SaveImage's `save_images`: `prefix_00001_.png`, the prompt and workflow in the PNG's text.
+  private func saveImages(
+    _ images: [SimImage], prefix rawPrefix: String, type: String, metadata: Bool
+  )
+    throws(NodeFailure) -> [JSONValue]
+  {
+    let first = images.first
+    var (folder, subfolder, filename, counter) = try saveTarget(
+      prefix: rawPrefix, type: type, width: first?.width ?? 0, height: first?.height ?? 0)
+    let text = metadata ? metadataText() : []
     var results: [JSONValue] = []
     for (index, image) in images.enumerated() {
-      let digits = String(counter)
-      let file =
-        filename.replacingAll("%batch_num%", with: String(index)) + "_"
-        + String(repeating: "0", count: max(0, 5 - digits.count)) + digits + "_.png"
+      let file = Self.numbered(filename.replacingAll("%batch_num%", with: String(index)), counter) + ".png"
       do {
         try Paths.write(folder + "/" + file, image.png(text: text))
       } catch {
@@ -368,6 +379,49 @@ struct NodeCall {
       counter += 1
     }
     return results
+  }
+
+  /// The hidden `prompt` and `extra_pnginfo` as the text a saved file carries.
+  private func metadataText() -> [(key: String, value: String)] {
+    var text: [(key: String, value: String)] = []
+    if case .json(let prompt)? = arguments["prompt"], !prompt.isNull {
+      text.append(("prompt", Py.jsonDumps(prompt)))
+    }
+    if case .json(.object(let extra))? = arguments["extra_pnginfo"] {
+      for (key, value) in extra { text.append((key, Py.jsonDumps(value))) }
+    }
+    return text
+  }
+
+  /// SaveVideo: one `prefix_00001_.mp4` whose frames are PNG pictures. The `format` option and its
+  /// sub-inputs (`format.codec.encoding.crf`) are read and checked as the node does; the simulator has
+  /// no encoder, so every codec gives the same PNG track, and it writes the MP4 container only.
+  private func saveVideo() throws(NodeFailure) -> NodeResult {
+    guard case .video(let frames, let fps)? = arguments["video"], let first = frames.first else {
+      throw .exception(type: "ValueError", message: "SaveVideo needs a video with at least one frame.")
+    }
+    let container = string("format") ?? "auto"
+    guard container == "auto" || container == "mp4" else {
+      throw .exception(
+        type: "NotImplementedError",
+        message: "The simulator writes MP4 only; set format to auto or mp4 (it was \(container)).")
+    }
+    let (folder, subfolder, filename, counter) = try saveTarget(
+      prefix: string("filename_prefix") ?? "video/ComfyUI", type: "output", width: first.width,
+      height: first.height)
+    let file = Self.numbered(filename, counter) + ".mp4"
+    let text = metadataText()
+    let pictures = frames.map { $0.png(text: text) }
+    do {
+      try Paths.write(
+        folder + "/" + file,
+        PNGMovie.mp4(frames: pictures, width: first.width, height: first.height, fps: fps))
+    } catch {
+      throw .exception(type: "OSError", message: error.description)
+    }
+    let saved: JSONValue = ["filename": .string(file), "subfolder": .string(subfolder), "type": "output"]
+    return NodeResult(
+      outputs: [.video(frames: frames, fps: fps)], ui: ["images": [saved], "animated": [true]])
   }
 
   /// `%width%`, `%height%` and the date variables of `get_save_image_path`.
@@ -386,7 +440,20 @@ struct NodeCall {
       .replacingAll("%second%", with: two(parts.tm_sec))
   }
 
-  /// API nodes need `api_key_comfy_org` or `auth_token_comfy_org`, as comfy_api_nodes' client checks.
+  /// An API node's request to Comfy's API. 0.3.x refuses without a key before sending; 0.33 says
+  /// "Waiting for server" (a type-3 text) and sends it anyway, and the API's 401 reads the same.
+  private func callPartnerAPI(taking time: Duration) async throws(NodeFailure) {
+    if environment.comfyUI == .comfyUI0_33 {
+      run.sendText("Status: Waiting for server\nTime elapsed: 0s")
+      try await run.pause(time)
+      try requireKey()
+    } else {
+      try requireKey()
+      try await run.pause(time)
+    }
+  }
+
+  /// API nodes need `api_key_comfy_org` or `auth_token_comfy_org`.
   private func requireKey() throws(NodeFailure) {
     let extra = run.item.extraData
     let key = extra["api_key_comfy_org"]?.stringValue ?? ""
@@ -416,7 +483,7 @@ struct NodeCall {
   /// when it has a `steps` input, an image written for output nodes, the key check for API nodes.
   private mutating func generic() async throws(NodeFailure) -> NodeResult {
     guard let nodeClass else { return NodeResult(outputs: []) }
-    if nodeClass.isAPINode { try requireKey() }
+    if nodeClass.isAPINode { try await callPartnerAPI(taking: .zero) }
     if let steps = int("steps"), steps > 0 {
       let sampler = SamplerPreview.isSampler(classType)
       for step in 1...min(steps, 10000) {

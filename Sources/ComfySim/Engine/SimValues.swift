@@ -110,6 +110,8 @@ enum SimValue: Sendable, Equatable {
   case vae(String)
   case upscaleModel(name: String, scale: Int)
   case conditioning(String)
+  /// A VIDEO made from images (CreateVideo): its frames and rate.
+  case video(frames: [SimImage], fps: Double)
   /// INT, FLOAT, STRING, BOOLEAN and COMBO values, as JSON.
   case json(JSONValue)
   /// A placeholder for a type the simulator does not model (from a `--catalog` file).
@@ -138,6 +140,8 @@ enum SimValue: Sendable, Equatable {
     case .conditioning(let text):
       return .string("[[tensor(<simulated conditioning of \(Py.reprString(text))>)]]")
     case .opaque(let type): return .string("<\(type) (simulated)>")
+    case .video(let frames, let fps):
+      return .string("<simulated VIDEO of \(frames.count) frames at \(Py.repr(.double(fps))) fps>")
     }
   }
 
