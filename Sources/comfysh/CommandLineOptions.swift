@@ -33,7 +33,7 @@ enum CommandLineOptions {
     usage: comfysh [OPTIONS] [FILE.json | FILE.png | SCRIPT.comfy]
            comfysh -c 'CMD; CMD' [FILE.json]
            comfysh --check | --update SCRIPT.comfy
-           comfysh sim [--port N] [--catalog FILE] [--data DIR] [--step-delay MS] [--frontend DIR]
+           comfysh sim [--port N] [--comfyui VERSION] [--catalog FILE] [--data DIR] [--step-delay MS] [--frontend DIR]
            comfysh help [COMMAND]     the shell's help (a file named help: ./help)
 
     An interactive shell for ComfyUI workflows in API format.

@@ -131,4 +131,54 @@ import Testing
     #expect(!asked.contains { $0.hasPrefix("GET /api/jobs?status") || $0.hasPrefix("GET /api/jobs/") })
     await h.close()
   }
+
+  /// The closing note's session: a dynamic combo edited through three levels, an autogrow grown,
+  /// validated, run, watched and listed.
+  @Test func aVideoSavedThroughThreeLevelsOfOptions() async throws {
+    let h = try await ServerHarness(comfyUI: .comfyUI0_33)
+    _ = await h.ok("add EmptyImage as 1; set 1.width 64; set 1.height 48; set 1.color 255")
+    _ = await h.ok("add EmptyImage as 2; set 2.width 64; set 2.height 48")
+    _ = await h.ok("add BatchImagesNode as 3; link 3.images.image0 1:0; link 3.images.image1 2:0")
+    _ = await h.ok("add CreateVideo as 4; link 4.images 3:0; set 4.fps 8")
+    _ = await h.ok("add SaveVideo as 5; link 5.video 4:0")
+    #expect(await h.ok("set 5.format mp4").contains("added format.codec = \"auto\""))
+    _ = await h.ok("set 5.format.codec h264")
+    let reEncode = await h.ok("set 5.format.codec.encoding re-encode")
+    #expect(reEncode.contains("format.codec.encoding.crf = 23.0"), "\(reEncode)")
+    #expect(await h.fails("set 5.format.codec.encoding.crf 80").contains("bigger than the maximum 51.0"))
+    _ = await h.ok("set 5.format.codec.encoding.crf 18")
+    let shown = await h.ok("show 5").split(separator: "\n").map { String($0.drop { $0 == " " }) }
+    let tree = shown.filter { $0.hasPrefix("format") || $0.hasPrefix(".") }.map {
+      String($0.prefix { $0 != " " })
+    }
+    #expect(tree == ["format", ".codec", ".encoding", ".crf", ".color_space"], "\(shown)")
+    #expect(await h.ok("validate").contains("valid"))
+    _ = await h.ok("run")
+    let watched = await h.ok("watch")
+    #expect(watched.contains("→ output/video/ComfyUI_00001_.mp4"), "\(watched)")
+    let id = try #require(h.session.server.lastPromptID)
+    #expect(await h.ok("history --status completed").contains(id))
+    let sent = try #require(h.session.server.promptRecord(id)?.workflow.json["5"]?["inputs"])
+    #expect(sent["format.codec.encoding.crf"] == 18)
+    await h.close()
+  }
+
+  /// What a 0.33 API node reports while it waits for Comfy's API shows under it as it comes.
+  @Test func watchShowsAnAPINodesStatusText() async throws {
+    let h = try await ServerHarness(comfyUI: .comfyUI0_33)
+    h.session.keyRing = KeyRing(
+      configFolder: h.shell.folder + "/config", environment: ["COMFY_API_KEY": TestKeys.work],
+      input: KeyFeed(terminal: false).input)
+    _ = await h.ok("add FluxProUltraImageNode as 1; set 1.prompt \"a fox\"")
+    _ = await h.ok("add SaveImage as 2; link 2.images 1:0")
+    _ = await h.ok("run")
+    let watched = await h.ok("watch")
+    let lines = watched.split(separator: "\n")
+    let status = try #require(lines.firstIndex { $0.contains("» Status: Waiting for server") }, "\(watched)")
+    let done = try #require(
+      lines.firstIndex { $0.contains("Flux 1.1 [pro] Ultra Image") && $0.contains("done") })
+    #expect(status < done, "\(watched)")
+    #expect(h.simulator.receivedAPIKeys == [TestKeys.work])
+    await h.close()
+  }
 }

@@ -97,10 +97,29 @@ public struct Node: Sendable, Equatable {
     fields["inputs"]?[name].map(InputValue.init(stored:))
   }
 
+  /// A new dotted input (`format.codec`, `images.image1`: a V3 dynamic input's parts) goes right
+  /// after the inputs that share its nearest present prefix, where the frontend writes it; any other
+  /// new input goes last.
   public mutating func setInput(_ name: String, _ value: InputValue) {
     var current = inputs
-    current[name] = value.stored
+    if current[name] == nil, let position = Self.groupEnd(for: name, in: current) {
+      current.updateValue(value.stored, forKey: name, insertingAt: position)
+    } else {
+      current[name] = value.stored
+    }
     inputs = current
+  }
+
+  /// The index after the last input that is, or is under, `name`'s nearest dotted prefix present
+  /// (`a.b`, else `a`, for `a.b.c`); nil when there is none.
+  static func groupEnd(for name: String, in inputs: JSONObject) -> Int? {
+    var prefix = Substring(name)
+    while let dot = prefix.lastIndex(of: ".") {
+      prefix = prefix[..<dot]
+      let key = String(prefix)
+      if let last = inputs.keys.lastIndex(where: { $0 == key || $0.hasPrefix(key + ".") }) { return last + 1 }
+    }
+    return nil
   }
 
   @discardableResult

@@ -26,7 +26,8 @@ struct ShowCommand: Command {
     if session.catalog.isPaid(node) { header.append("paid") }
     var lines = [header.filter { !$0.isEmpty }.joined(separator: "  ")]
     var rows: [[String]] = []
-    for (name, raw) in node.inputs {
+    for name in treeOrder(node.inputs) {
+      guard let raw = node.inputs[name] else { continue }
       let value = InputValue(stored: raw)
       var shown = Render.input(value)
       if case .link(let source, _) = value {
@@ -49,6 +50,29 @@ struct ShowCommand: Command {
       )
     }
     session.console.print(lines: lines)
+  }
+
+  /// The inputs in their stored order, each sub-input right under its selector (one set later
+  /// than a sibling is stored last, but shown in its place).
+  static func treeOrder(_ inputs: JSONObject) -> [String] {
+    var children: [String: [String]] = [:]
+    var roots: [String] = []
+    for name in inputs.keys {
+      var parent = Substring(name)
+      var found: String?
+      while found == nil, let dot = parent.lastIndex(of: ".") {
+        parent = parent[..<dot]
+        if inputs[String(parent)] != nil { found = String(parent) }
+      }
+      if let found { children[found, default: []].append(name) } else { roots.append(name) }
+    }
+    var ordered: [String] = []
+    func visit(_ name: String) {
+      ordered.append(name)
+      for child in children[name] ?? [] { visit(child) }
+    }
+    roots.forEach(visit)
+    return ordered
   }
 
   /// A dynamic combo's sub-input under its selector, as a tree: `format`, `  .codec`, `    .crf`.
