@@ -185,6 +185,10 @@ public final class ComfySimulator: Sendable {
   /// query included), in order, so a test can check which routes a client chose.
   public var receivedRequests: [String] { environment.receivedRequests }
 
+  /// Test hook: the client ids with a registered socket, in the order they registered; a socket whose
+  /// close the server has handled is gone from it.
+  public var connectedClientIDs: [String] { environment.hub.connectedClientIDs }
+
   /// Replaces the fault settings; they apply from the next request, connection or node.
   public func setFaults(_ faults: SimulatorFaults) { environment.faults = faults }
 

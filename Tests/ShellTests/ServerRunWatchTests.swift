@@ -407,3 +407,34 @@ import Testing
     await h.close()
   }
 }
+
+/// What `watch` prints when it begins part-way through a prompt.
+@MainActor
+@Suite struct WatchViewJoinTests {
+  /// A node's text that came before watching began, while the node still ran, is printed with its line.
+  @Test func textSentBeforeWatchingBeganIsShownWhenItsNodeEnds() throws {
+    let shell = ShellHarness()
+    let id = "7d1f0c2e-0000-4000-8000-000000000001"
+    let prompt = try Workflow(
+      apiJSON: try JSONValue.parse(
+        #"{"1": {"inputs": {}, "class_type": "EmptyImage"}, "2": {"inputs": {"image": ["1", 0]}, "class_type": "GetImageSize"}}"#
+      ))
+    var tracker = PromptTracker(promptID: id, prompt: prompt)
+    _ = tracker.apply(.executionStart(promptID: id, timestamp: 1))
+    _ = tracker.apply(.executing(promptID: id, node: "1", displayNode: "1"))
+    _ = tracker.apply(.executing(promptID: id, node: "2", displayNode: "2"))
+    _ = tracker.apply(.text(node: "2", text: "width: 16, height: 8"))
+    let view = WatchView(session: shell.session, promptID: id, traceback: false)
+    try view.show(.snapshot(tracker))
+    #expect(!shell.output.stdout.contains("width: 16"))
+    var updates = tracker.apply(.executing(promptID: id, node: nil, displayNode: nil))
+    updates += tracker.apply(.executionSuccess(promptID: id, timestamp: 2))
+    for update in updates { try view.show(.update(update, tracker)) }
+    let lines = shell.output.stdout.split(separator: "\n")
+    let text = try #require(
+      lines.firstIndex { $0.contains("» width: 16, height: 8") }, "\(shell.output.stdout)")
+    let node = try #require(lines.firstIndex { $0.contains("GetImageSize") && $0.contains("done") })
+    #expect(text < node)
+    #expect(lines.filter { $0.contains("» width") }.count == 1)
+  }
+}

@@ -51,6 +51,8 @@ final class WatchView {
   private var labelWidth = 10
   private var pendingCached: [String] = []
   private var printed: Set<String> = []
+  /// Indices of `tracker.texts` already printed.
+  private var shownTexts: Set<Int> = []
   private var jsonDecile: [String: Int] = [:]
   private var quarterShown: [String: Int] = [:]
   private var lastPosition: Int?
@@ -142,10 +144,11 @@ final class WatchView {
       }
     case .nodeEnded(let id):
       flushCached(tracker)
+      showTexts(of: id, tracker)
       if let run = tracker.nodes[id] { printNode(run) }
       drawLive()
-    case .text(let node, let text):
-      showText(node: node, text: text, tracker)
+    case .text(let node, _):
+      showTexts(of: node, tracker)
     case .preview(let node, let image):
       emit([
         "type": "preview", "prompt_id": .string(promptID), "node": node.map(JSONValue.string) ?? .null,
@@ -174,6 +177,14 @@ final class WatchView {
     line(node + "  " + ServerFormat.label(run) + "  " + ServerFormat.bar(value / max))
   }
 
+  /// The texts `node` sent that are not shown yet: watching may begin while it runs, after some came.
+  private func showTexts(of node: String, _ tracker: PromptTracker) {
+    for (index, entry) in tracker.texts.enumerated() where entry.node == node && !shownTexts.contains(index) {
+      shownTexts.insert(index)
+      showText(node: node, text: entry.text, tracker)
+    }
+  }
+
   private func showText(node: String, text: String, _ tracker: PromptTracker) {
     let name = tracker.nodes[node].map(ServerFormat.label) ?? "node \(node)"
     for part in session.masked(text).split(separator: "\n", omittingEmptySubsequences: true) {
@@ -199,9 +210,7 @@ final class WatchView {
     }
     for (_, run) in ordered {
       // Text a node sent while it ran comes before its line, as when watching live.
-      for entry in tracker.texts where entry.node == run.id {
-        showText(node: run.id, text: entry.text, tracker)
-      }
+      showTexts(of: run.id, tracker)
       printNode(run)
     }
   }
