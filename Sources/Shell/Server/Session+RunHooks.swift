@@ -16,6 +16,7 @@ extension Session {
     var hooks = await validationHooks(catalog: catalog, inputFileExists: { _ in true })
     let result = validate(prompt: prompt, catalog: catalog, hooks: hooks)
     if !result.accepted {
+      lastProblem = .validation(result, command: "run")
       console.print(lines: result.describeForUser(catalog: catalog))
       throw ShellError(
         "not sent: the server would reject this workflow (\(result.error?.type ?? "invalid")); fix the errors above"

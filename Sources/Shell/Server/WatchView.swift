@@ -296,6 +296,7 @@ final class WatchView {
       line(text)
       emit(done)
     case .failed(let failure):
+      session.lastProblem = .execution(failure)
       let node = tracker.nodes[failure.nodeID]
       let title = node?.title.map { " \"\($0)\"" } ?? ""
       let message = session.masked(failure.exceptionMessage).trimmedTrailing

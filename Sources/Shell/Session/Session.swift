@@ -41,6 +41,8 @@ public final class Session {
   public var confirmQuit: (() async -> Bool)?
   /// The active recording (`record FILE`, `--record FILE`).
   public var recorder: Recorder?
+  /// What the last failed `validate`, `run` or watched prompt met, for `explain error`.
+  public var lastProblem: LastProblem?
   /// The interpreter running this session's commands (for `source`).
   public weak var interpreter: Interpreter?
 

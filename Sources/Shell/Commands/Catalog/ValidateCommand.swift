@@ -19,6 +19,8 @@ struct ValidateCommand: Command {
     }
     let hooks = await session.validationHooks(catalog: catalog, inputFileExists: session.inputFileKnown)
     let result = validate(prompt: session.workflow.json, catalog: catalog, hooks: hooks)
+    session.lastProblem =
+      result.accepted && result.nodeErrors.isEmpty ? nil : .validation(result, command: "validate")
     if asJSON {
       let body = result.responseJSON()
       session.console.result(

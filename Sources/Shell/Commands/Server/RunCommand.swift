@@ -80,6 +80,7 @@ struct RunCommand: Command {
 
   /// A 400: the prompt-level message, then one line per node error; the workflow is unchanged.
   static func rejected(_ rejection: PromptRejection, prompt: Workflow, session: Session) -> ShellError {
+    session.lastProblem = .rejection(rejection, prompt: prompt.json.objectValue ?? [:])
     session.console.emit([
       "type": "rejected", "error_type": .string(rejection.type),
       "message": .string(session.masked(rejection.message)),
