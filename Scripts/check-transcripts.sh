@@ -10,7 +10,8 @@ trap 'rm -rf "$work"' EXIT
 export XDG_STATE_HOME=$work/state XDG_CONFIG_HOME=$work/config XDG_CACHE_HOME=$work/cache
 
 "$bin" --no-init --sim --check Docs/tutorial.comfy
-"$bin" --no-init --sim --comfyui 0.33 --check Docs/examples/comfyui-0.33.comfy
+# --trace: trace lines are notices, never compared.
+"$bin" --no-init --sim --comfyui 0.33 --trace --check Docs/examples/comfyui-0.33.comfy
 for script in Docs/examples/demo.comfy Docs/examples/sweep.comfy; do
   "$bin" --no-init --sim "$script" >"$work/out.txt" 2>&1 || { cat "$work/out.txt"; echo "$script failed" >&2; exit 1; }
   echo "$script: ran"

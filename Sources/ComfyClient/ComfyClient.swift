@@ -14,12 +14,16 @@ public final class ComfyClient: Sendable {
   public let server: ServerAddress
   /// How long a whole request may take, by route (object_info and /view may be large).
   public let deadlines: RequestDeadlines
+  /// Sees every request and answer, and the connection's WebSocket frames, while `trace` is on.
+  public let tap: TrafficTap
   private let http: HTTPClient
 
   /// Uses a process-wide HTTP client that fails at once when nothing listens (no connect retries).
-  public init(server: ServerAddress, deadlines: RequestDeadlines = .standard) {
+  public init(server: ServerAddress, deadlines: RequestDeadlines = .standard, tap: TrafficTap = TrafficTap())
+  {
     self.server = server
     self.deadlines = deadlines
+    self.tap = tap
     self.http = ComfyHTTP.client
   }
 
@@ -218,6 +222,35 @@ public final class ComfyClient: Sendable {
     let http = self.http
     let server = self.server
     let prepared = request
+    let traced = tap.isOn ? tap.nextID() : 0
+    let started = Monotonic.now()
+    if traced > 0 { tap.record { .request(id: traced, method: method, route: route, body: body) } }
+    do {
+      let answer = try await exchange(
+        prepared, http: http, server: server, name: name, deadline: deadline, limit: limit)
+      if traced > 0 {
+        tap.record {
+          .response(
+            id: traced, method: method, route: route, status: answer.status, reason: answer.reason,
+            seconds: Monotonic.now() - started, body: answer.bytes)
+        }
+      }
+      return answer
+    } catch {
+      if traced > 0 {
+        tap.record {
+          .failed(
+            id: traced, method: method, route: route, seconds: Monotonic.now() - started, error: "\(error)")
+        }
+      }
+      throw error
+    }
+  }
+
+  private func exchange(
+    _ prepared: HTTPClientRequest, http: HTTPClient, server: ServerAddress, name: String, deadline: Duration,
+    limit: Int
+  ) async throws -> RawResponse {
     do {
       // The whole answer, body included, within the route's deadline (`RequestDeadlines`): the HTTP
       // client's idle timeout never fires on a body that drips a byte at a time, so a task beside the

@@ -98,7 +98,7 @@ public actor ComfyConnection {
     let url = client.server.webSocketURL(clientID: clientID)
     do {
       let opened = try await EventSocket.open(
-        url: url, generation: generation, hello: hello,
+        url: url, generation: generation, hello: hello, tap: client.tap,
         onEvent: { [weak self] event in await self?.receive(event) },
         onClose: { [weak self] drop in await self?.socketEnded(generation: generation, drop: drop) })
       if isClosed {

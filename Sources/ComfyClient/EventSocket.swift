@@ -39,7 +39,7 @@ final class EventSocket: Sendable {
   /// Opens `url`, sends `hello` as the first message, and returns once the server greeted the socket.
   /// `onEvent` gets every decoded frame in arrival order; `onClose` is called once when the socket ends.
   static func open(
-    url: String, generation: Int, hello: String,
+    url: String, generation: Int, hello: String, tap: TrafficTap,
     onEvent: @escaping @Sendable (ServerEvent) async -> Void,
     onClose: @escaping @Sendable (SocketDrop) async -> Void
   ) async throws -> EventSocket {
@@ -61,7 +61,9 @@ final class EventSocket: Sendable {
               logger: Logger(label: "comfysh.ws", factory: { _ in FrameClock.Handler(clock: clock) })
             ) {
               inbound, outbound, _ in
+              tap.record { .socketOpened(url: url) }
               try await outbound.write(.text(hello))
+              tap.record { .socketSent(hello) }
               socket.state.withLock { $0.outbound = outbound }
               // ComfyUI registers a socket and then greets it (`status` with its sid); messages for the
               // client id sent before that are dropped. So the socket is ready once greeted: a prompt
@@ -74,8 +76,12 @@ final class EventSocket: Sendable {
               for try await message in inbound.messages(maxSize: 1 << 28) {
                 let event: ServerEvent?
                 switch message {
-                case .text(let text): event = ServerEvent.decode(text: text)
-                case .binary(let buffer): event = ServerEvent.decode(binary: buffer.readableBytesView)
+                case .text(let text):
+                  tap.record { .socketText(text) }
+                  event = ServerEvent.decode(text: text)
+                case .binary(let buffer):
+                  tap.record { .socketBinary(Array(buffer.readableBytesView)) }
+                  event = ServerEvent.decode(binary: buffer.readableBytesView)
                 }
                 if let event { await onEvent(event) }
                 socket.becomeReady()
@@ -95,7 +101,9 @@ final class EventSocket: Sendable {
               throwing: failure ?? EventSocketError.closedAtOnce
             )
           } else {
-            await onClose(socket.drop(error: failure, closeFrame: closeFrame))
+            let drop = socket.drop(error: failure, closeFrame: closeFrame)
+            tap.record { .socketClosed(reason: "\(drop)") }
+            await onClose(drop)
           }
         }
         socket.readerTask.withLock { $0 = task }

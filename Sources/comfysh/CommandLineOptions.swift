@@ -57,6 +57,7 @@ enum CommandLineOptions {
       --no-init             skip $XDG_CONFIG_HOME/comfysh/init.comfy
       --json                machine-readable output: one JSON object per line
       --no-color            plain output (also when NO_COLOR is set)
+      --trace               show every HTTP request and WebSocket message (`trace on`)
       --insecure-key        do not warn when a key goes over plain http to another host
       -h, --help            this help;  --version  the version
 
@@ -138,6 +139,7 @@ enum CommandLineOptions {
       case "--no-init": options.noInit = true
       case "--json": options.json = true
       case "--no-color": options.noColor = true
+      case "--trace": options.trace = true
       case "--insecure-key": options.insecureKey = true
       default:
         throw UsageError(message: "unknown option \(argument); `comfysh --help` lists the options")

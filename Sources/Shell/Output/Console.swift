@@ -24,6 +24,8 @@ public final class Console {
   /// Replaces known keys (and `comfyui-…` key-shaped text) by their masked form in every line written
   /// or captured; the session keeps it up to date.
   public var masking = KeyMasking()
+  /// Runs before anything is written: `trace` prints the traffic that came before it.
+  var beforeOutput: (() -> Void)?
 
   public init(jsonMode: Bool = false, style: Style = .plain, out: TextSink = .stdout, err: TextSink = .stderr)
   {
@@ -96,6 +98,7 @@ public final class Console {
   /// one is shown. Never recorded: when it comes depends on timing, so a replay could not match it.
   public func notice(_ line: String) {
     guard !muted else { return }
+    beforeOutput?()
     let line = masking.apply(TerminalText.visible(line))
     if let printAbove {
       printAbove(line)
@@ -127,6 +130,7 @@ public final class Console {
   }
 
   private func write(_ line: String, toError: Bool, plain: String? = nil) {
+    beforeOutput?()
     let line = masking.apply(line)
     appendToCaptures(plain.map(masking.apply) ?? style.strip(line))
     if muted { return }

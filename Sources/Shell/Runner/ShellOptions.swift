@@ -22,6 +22,8 @@ public struct ShellOptions: Sendable, Equatable {
   public var noInit = false
   public var json = false
   public var noColor = false
+  /// `--trace`: `trace on` from the start.
+  public var trace = false
   public var check = false
   public var update = false
 

@@ -26,9 +26,11 @@ public enum ShellRunner {
       return 2
     }
     session.server.liveProgress = isatty(1) == 1 && !options.json
+    if options.trace { session.startTrace(full: false) }
     let status = await run(options, interpreter: interpreter, interactive: interactive)
     // Close the server connection with a normal WebSocket close (its prompts keep running there).
     await session.server.shutdown()
+    session.stopTrace()
     return status
   }
 

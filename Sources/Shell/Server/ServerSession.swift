@@ -73,6 +73,8 @@ public final class ServerSession {
   private var ranges: [String: ClosedRange<Int128>] = [:]
   private var replacementsByServer: [ServerAddress: NodeReplacements] = [:]
   private var jobsAPIByServer: [ServerAddress: Bool] = [:]
+  /// Every client of this session reports its traffic here (`trace`).
+  public let traffic = TrafficTap()
 
   init(console: Console, catalog: SessionCatalog, finishNotices: Bool) {
     self.console = console
@@ -148,7 +150,7 @@ public final class ServerSession {
   /// The HTTP client for the current server.
   public var client: ComfyClient {
     if let clientStore { return clientStore }
-    let made = ComfyClient(server: address)
+    let made = ComfyClient(server: address, tap: traffic)
     clientStore = made
     return made
   }

@@ -43,6 +43,10 @@ public final class Session {
   public var recorder: Recorder?
   /// What the last failed `validate`, `run` or watched prompt met, for `explain error`.
   public var lastProblem: LastProblem?
+  /// Set while `trace` is on.
+  var tracing: Tracing?
+  var traceWords: TraceWords?
+  var tracePrinting = false
   /// The interpreter running this session's commands (for `source`).
   public weak var interpreter: Interpreter?
 
