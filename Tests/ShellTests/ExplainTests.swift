@@ -41,8 +41,8 @@ import Testing
     _ = await h.ok("set 3.steps 5")
     #expect(
       await h.ok("explain 8").contains(
-        "next run: runs: 3 (KSampler), which it depends on, changed since prompt"))
-    #expect(await h.ok("explain 3").contains("next run: runs: steps changed (4 → 5) since prompt"))
+        "next run: runs: 3 (KSampler), which it depends on: steps (4 → 5) changed since prompt"))
+    #expect(await h.ok("explain 3").contains("next run: runs: steps (4 → 5) changed since prompt"))
     _ = await h.ok("seed 5.width randomize")
     #expect(
       await h.ok("explain 9").contains("runs: 5.width, which it depends on, gets a new value on every run"))
@@ -59,7 +59,7 @@ import Testing
     #expect(said.contains("IMAGE (link), required — a link"), "\(said)")
     #expect(
       said.contains(
-        "from its source (3 hops): 4.images ← 3:0 Invert Image via image ← 2:0 Invert Image via image ← 1:0 EmptyImage (the source: it makes the IMAGE from its own inputs)"
+        "from its source (3 hops): 4.images ← 3:0 Invert Image via image ← 2:0 Invert Image via image ← 1:0 EmptyImage (the source: it makes the IMAGE)"
       ), "\(said)")
     #expect(said.contains(#"in the payload: "images": ["3",0]"#))
     let widget = await h.ok("explain 1.width")
@@ -103,5 +103,21 @@ import Testing
     #expect(await h.ok("validate").contains("valid"))
     #expect(await h.fails("explain").contains("nothing has failed"))
     await h.close()
+  }
+}
+
+/// `help tutorial` names the lessons in order, and every file it names is in the repository.
+@MainActor
+@Suite struct TutorialHelpTests {
+  @Test func helpTutorialNamesLessonsThatExist() async throws {
+    let shell = ShellHarness()
+    let said = await shell.ok("help tutorial")
+    let root = String(String(#filePath).split(separator: "/Tests/").first ?? "")
+    #expect(HelpCommand.lessons.count >= 4)
+    for lesson in HelpCommand.lessons {
+      #expect(said.contains(lesson.file), "\(said)")
+      #expect(FileIO.exists(root + "/" + lesson.file), "\(lesson.file)")
+    }
+    #expect(said.contains("comfysh --sim --check FILE"))
   }
 }

@@ -164,34 +164,40 @@ enum ExplainWords {
         "runs, as far as this session knows: nothing was run here yet (the server may still hold its outputs from someone's earlier prompt with the same inputs)"
     }
     let before = last.workflow
-    let short = String(last.id.prefix(8))
+    let since = "since prompt \(last.id)"
     guard let then = before[id], then.classType == workflow[id]?.classType else {
-      return "runs: prompt \(short) had no such node"
+      return "runs: prompt \(last.id) had no such node"
     }
-    if let now = workflow[id],
-      let change = now.inputs.first(where: { then.inputs[$0.key] != $0.value })
-        ?? then.inputs.first(where: { now.inputs[$0.key] == nil })
-    {
-      let old = then.inputs[change.key].map { Render.input(InputValue(stored: $0)) } ?? "(not set)"
-      let new = now.inputs[change.key].map { Render.input(InputValue(stored: $0)) } ?? "(not set)"
-      return "runs: \(change.key) changed (\(old) → \(new)) since prompt \(short)"
-    }
-    var memoNow: [String: String] = [:]
-    var memoThen: [String: String] = [:]
-    for source in upstream where source != id {
-      if signature(source, in: workflow, memo: &memoNow) != signature(source, in: before, memo: &memoThen) {
-        return
-          "runs: \(NodeRef.id(source)) (\(workflow[source]?.displayName ?? "?")), which it depends on, changed since prompt \(short)"
+    // The node itself first, then what it depends on, nearest first: the first with a changed input
+    // is the reason.
+    for source in upstream {
+      guard let now = workflow[source] else { continue }
+      guard let old = before[source], old.classType == now.classType else {
+        return "runs: \(NodeRef.id(source)) (\(now.displayName)), which it depends on, is new \(since)"
       }
+      guard let change = firstChange(from: old, to: now) else { continue }
+      let what = source == id ? "" : "\(NodeRef.id(source)) (\(now.displayName)), which it depends on: "
+      return "runs: \(what)\(change) changed \(since)"
     }
     var verdict =
-      "taken from the cache: neither it nor anything it depends on changed since prompt \(short) (unless the server dropped it to free memory)"
+      "taken from the cache: neither it nor anything it depends on changed \(since) (unless the server dropped it to free memory)"
     if let cls = workflow[id]?.classType.flatMap({ catalog?[className: $0] }),
       cls.inputs.contains(where: \.isUpload)
     {
       verdict += "; a file input is read again if the file changed (the server hashes it)"
     }
     return verdict
+  }
+
+  /// `steps (20 → 30)`: the first input that differs.
+  private static func firstChange(from old: Node, to new: Node) -> String? {
+    guard
+      let name = new.inputs.keys.first(where: { new.inputs[$0] != old.inputs[$0] })
+        ?? old.inputs.keys.first(where: { new.inputs[$0] == nil })
+    else { return nil }
+    let was = old.inputs[name].map { Render.input(InputValue(stored: $0)) } ?? "(not set)"
+    let now = new.inputs[name].map { Render.input(InputValue(stored: $0)) } ?? "(not set)"
+    return "\(name) (\(was) → \(now))"
   }
 
   private static func neededByAnOutput(_ id: String, workflow: Workflow, catalog: Catalog) -> Bool {
@@ -205,32 +211,18 @@ enum ExplainWords {
     return false
   }
 
-  /// The node and every node it depends on through links.
-  private static func ancestors(of id: String, in workflow: Workflow) -> Set<String> {
+  /// The node and every node it depends on through links, nearest first.
+  private static func ancestors(of id: String, in workflow: Workflow) -> [String] {
+    var order: [String] = []
     var seen: Set<String> = []
     var queue = [id]
-    while let next = queue.popLast() {
+    while !queue.isEmpty {
+      let next = queue.removeFirst()
       guard seen.insert(next).inserted, let node = workflow[next] else { continue }
+      order.append(next)
       queue += node.links.map(\.node)
     }
-    return seen
-  }
-
-  private static func signature(_ id: String, in workflow: Workflow, memo: inout [String: String]) -> String {
-    if let known = memo[id] { return known }
-    memo[id] = "(loop)"
-    guard let node = workflow[id] else { return "(missing)" }
-    var parts = [node.classType ?? "?"]
-    for (name, raw) in node.inputs {
-      if case .link(let source, let slot) = InputValue(stored: raw) {
-        parts.append("\(name)=<\(signature(source, in: workflow, memo: &memo))>#\(slot)")
-      } else {
-        parts.append("\(name)=\(raw.serialized())")
-      }
-    }
-    let made = parts.joined(separator: "|")
-    memo[id] = made
-    return made
+    return order
   }
 
   // MARK: - Inputs
@@ -273,7 +265,7 @@ enum ExplainWords {
       "  now: \(Render.input(value)), \(origin(of: value, input: name, node: node, session: session))")
     if case .link = value {
       let chain = sourceChain(from: value, in: workflow, catalog: catalog)
-      if chain.count > 1 {
+      if !chain.isEmpty {
         lines.append(
           "  from its source (\(Render.plural(chain.count, "hop"))): \(NodeRef.id(id)).\(name) "
             + chain.map { "← " + $0 }.joined(separator: " "))
@@ -303,7 +295,7 @@ enum ExplainWords {
         return Catalog.outputType(type, fits: wanted)
       }
       guard let carrier else {
-        chain.append(label + " (the source: it makes the \(type ?? "value") from its own inputs)")
+        chain.append(label + " (the source: it makes the \(type ?? "value"))")
         break
       }
       label += " via \(carrier.key)"

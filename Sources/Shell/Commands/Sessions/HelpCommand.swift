@@ -2,9 +2,9 @@ struct HelpCommand: Command {
   static let name = "help"
   static let aliases = ["?"]
   static let group = CommandGroup.sessions
-  static let usage = "help [COMMAND] [--markdown]"
+  static let usage = "help [COMMAND|tutorial] [--markdown]"
   static let summary =
-    "List the commands, or show one command's usage, what it does and an example; --markdown prints the whole reference as Markdown (Docs/commands.md)."
+    "List the commands, or show one command's usage, what it does and an example; `help tutorial` says where to start learning ComfyUI's API format; --markdown prints the whole reference as Markdown (Docs/commands.md)."
   static let example = "help link"
   static let arguments: [ArgumentKind] = [.command]
 
@@ -17,6 +17,14 @@ struct HelpCommand: Command {
       return
     }
     try arguments.expect(0...1)
+    if arguments.count == 1, arguments[0].text == "tutorial",
+      CommandRegistry.command(named: "tutorial") == nil
+    {
+      session.console.result(
+        lines: tutorialLines,
+        json: ["type": "help", "topic": "tutorial", "files": .array(lessons.map { .string($0.file) })])
+      return
+    }
     if arguments.count == 1 {
       let name = arguments[0].text
       guard let command = CommandRegistry.command(named: name) else {
@@ -40,13 +48,47 @@ struct HelpCommand: Command {
     }
     lines.append("")
     lines.append(
-      "`help COMMAND` shows an example. Values: \"text\", 'text', 42, true, null, [\"list\"], @file.txt.")
+      "`help COMMAND` shows an example; `help tutorial` where to start learning the API format. Values: \"text\", 'text', 42, true, null, [\"list\"], @file.txt."
+    )
     lines.append(
       "Addresses: 11, \"a.b\", @title or @\"Save Image\"; NODE.INPUT; NODE:SLOT (194:45:0 is node 194:45, slot 0)."
     )
     session.console.result(
       lines: lines,
       json: ["type": "help", "commands": .array(CommandRegistry.all.map { .string($0.name) })])
+  }
+
+  /// The path through the API format, in the order to read it; each file is a transcript the test
+  /// command replays with `--check`.
+  static let lessons: [(file: String, about: String)] = [
+    (
+      "Docs/tutorial.comfy",
+      "nodes and ids, inputs and links, values, validation, the payload, run and watch, history"
+    ),
+    (
+      "Docs/lessons/1-widgets-links-slots.comfy",
+      "widgets and links, outputs and slots, a value's chain back to its source"
+    ),
+    (
+      "Docs/lessons/2-queue-cache-seeds.comfy",
+      "the queue, the server's cache and what makes a node run again, seeds"
+    ),
+    ("Docs/lessons/3-api-nodes-keys-websocket.comfy", "paid API nodes and keys, the WebSocket messages"),
+    (
+      "Docs/examples/comfyui-0.33.comfy",
+      "today's ComfyUI: V3 dynamic inputs and the jobs API (`--comfyui 0.33`)"
+    ),
+  ]
+
+  static var tutorialLines: [String] {
+    [
+      "Learning ComfyUI's API format: read these transcripts in order (in the comfysh repository); each",
+      "shows commands and what they printed, and replays against the built-in simulator:",
+    ] + Render.table(lessons.map { ["  " + $0.file, $0.about] }) + [
+      "  comfysh --sim --check FILE    replays one and compares every output",
+      "  comfysh --sim FILE            runs it;  `source FILE` runs it inside the shell",
+      "Along the way: `explain NODE|NODE.INPUT|CLASS|error`, `payload`, `trace on`.",
+    ]
   }
 
   /// The command reference: every command by group with its usage, what it does, an example and aliases.
