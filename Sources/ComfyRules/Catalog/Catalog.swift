@@ -55,7 +55,7 @@ public struct Catalog: Sendable {
   public var count: Int { storage.summaries.count }
 
   /// Class names in the order the server listed them.
-  public var names: [String] { storage.summaries.map(\.name) }
+  public var names: [String] { storage.names }
 
   /// What lists and search show of each class, in catalog order, without parsing any class.
   public var summaries: [ClassSummary] { storage.summaries }
@@ -177,6 +177,15 @@ extension Catalog {
     let index: [String: Int]
     let source: Source
     private let parsed: Mutex<[Int: NodeClass]> = Mutex([:])
+    /// Made on first use: completion asks after every command, opening a catalog should not pay for it.
+    private let nameList: Mutex<[String]?> = Mutex(nil)
+
+    var names: [String] {
+      if let known = nameList.withLock({ $0 }) { return known }
+      let made = summaries.map(\.name)
+      nameList.withLock { $0 = made }
+      return made
+    }
 
     init(summaries: [ClassSummary], source: Source) {
       self.summaries = summaries
