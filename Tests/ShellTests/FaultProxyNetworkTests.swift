@@ -12,20 +12,6 @@ import Testing
 /// server"). Durations are asserted with wide margins against the old figures, never exactly.
 @MainActor
 @Suite(.timeLimit(.minutes(3))) struct FaultProxyNetworkTests {
-  func harness(
-    _ rules: [FaultProxy.Rule], stepDelay: Duration = .zero, faults: SimulatorFaults = SimulatorFaults()
-  ) async throws -> (ServerHarness, FaultProxy) {
-    let h = try await ServerHarness(stepDelay: stepDelay, faults: faults)
-    let proxy = try FaultProxy(upstreamPort: h.simulator.port, rules: rules)
-    await h.session.server.select(try ServerAddress(proxy.url), name: nil, origin: .command)
-    return (h, proxy)
-  }
-
-  func close(_ h: ServerHarness, _ proxy: FaultProxy) async {
-    await h.close()
-    proxy.stop()
-  }
-
   func timed<T>(_ body: () async throws -> T) async rethrows -> (T, Double) {
     let start = Monotonic.now()
     let value = try await body()
@@ -36,74 +22,80 @@ import Testing
 
   /// One byte a second: `server` used to wait 60 s for /system_stats; now its 15 s deadline ends it.
   @Test func aDrippingServerIsGivenUpWithinTheRequestDeadline() async throws {
-    let (h, proxy) = try await harness([.init(path: "/system_stats", .slowDrip(interval: 1))])
+    let (h, proxy) = try await ServerHarness.throughProxy([
+      .init(path: "/system_stats", .slowDrip(interval: 1))
+    ])
     let (out, seconds) = await timed { await h.ok("server") }
     #expect(out.contains("not answering in time"), "\(out)")
     #expect(out.contains("did not answer GET /system_stats within 15 s"), "\(out)")
     #expect(!out.contains("not reachable"), "\(out)")
     #expect(seconds >= 10 && seconds < 45, "well under the old 60 s: \(seconds)")
-    await close(h, proxy)
+    await h.close(proxy)
   }
 
   @Test func aDrippingHistoryIsGivenUpWithinTheRequestDeadline() async throws {
-    let (h, proxy) = try await harness([.init(path: "/history", .slowDrip(interval: 1))])
+    let (h, proxy) = try await ServerHarness.throughProxy([.init(path: "/history", .slowDrip(interval: 1))])
     let (message, seconds) = await timed { await h.fails("history") }
     #expect(message.contains("did not answer GET /history within 15 s"), "\(message)")
     #expect(seconds < 45, "well under the old 60 s: \(seconds)")
-    await close(h, proxy)
+    await h.close(proxy)
   }
 
   /// The catalog (large on a real server) has a longer overall deadline, 30 s; a head that does not
   /// complete for 15 s (the idle deadline) ends it sooner. Either is well under the old 60 s.
   @Test func aDrippingCatalogIsGivenUpWithinItsDeadline() async throws {
-    let (h, proxy) = try await harness([.init(path: "/object_info", .slowDrip(interval: 1))])
+    let (h, proxy) = try await ServerHarness.throughProxy([
+      .init(path: "/object_info", .slowDrip(interval: 1))
+    ])
     let (message, seconds) = await timed { await h.fails("catalog --refresh") }
     #expect(
       message.contains("GET /object_info made no progress for 15 s")
         || message.contains("did not answer GET /object_info within 30 s"), "\(message)")
     #expect(seconds >= 10 && seconds < 45, "well under the old 60 s: \(seconds)")
-    await close(h, proxy)
+    await h.close(proxy)
   }
 
   // MARK: - Words (item 6)
 
   @Test func aServerAnswering500IsNotCalledUnreachable() async throws {
-    let (h, proxy) = try await harness([.init(path: "/system_stats", .respond(status: 500, body: "boom"))])
+    let (h, proxy) = try await ServerHarness.throughProxy([
+      .init(path: "/system_stats", .respond(status: 500, body: "boom"))
+    ])
     let out = await h.ok("server")
     #expect(out.contains("answers, but with 500 Internal Server Error"), "\(out)")
     #expect(!out.contains("not reachable"), "\(out)")
     #expect(out.contains("failed on GET /system_stats (500 Internal Server Error): boom"), "\(out)")
-    await close(h, proxy)
+    await h.close(proxy)
   }
 
   @Test func aResetIsNotCalledCannotConnect() async throws {
-    let (h, proxy) = try await harness([.init(path: "/history", .reset)])
+    let (h, proxy) = try await ServerHarness.throughProxy([.init(path: "/history", .reset)])
     let message = await h.fails("history")
     #expect(message.contains("was reset during GET /history"), "\(message)")
     #expect(!message.contains("cannot connect"), "\(message)")
     #expect(!message.contains("is ComfyUI running there"), "\(message)")
-    await close(h, proxy)
+    await h.close(proxy)
   }
 
   @Test func garbageIsCalledNotHTTP() async throws {
-    let (h, proxy) = try await harness([
+    let (h, proxy) = try await ServerHarness.throughProxy([
       .init(path: "/queue", .garbage(Array("\u{1}\u{2}hello\r\n\r\n".utf8)))
     ])
     let message = await h.fails("queue")
     #expect(message.contains("answered GET /queue with something that is not HTTP"), "\(message)")
     #expect(!message.contains("invalid constant string"), "\(message)")
-    await close(h, proxy)
+    await h.close(proxy)
   }
 
   @Test func aCutDownloadIsCalledCutOff() async throws {
-    let (h, proxy) = try await harness([])
+    let (h, proxy) = try await ServerHarness.throughProxy([])
     await h.loadBasic(prefix: "cutwords")
     _ = await h.ok("run; watch")
     proxy.setRules([.init(path: "/view", .dropAfterBytes(300))])
     let message = await h.fails("download out")
     #expect(message.contains("was cut off before its end"), "\(message)")
     #expect(!message.contains("stream ended at an unexpected time"), "\(message)")
-    await close(h, proxy)
+    await h.close(proxy)
   }
 
   // MARK: - The WebSocket (items 2, 3, 5)
@@ -111,7 +103,7 @@ import Testing
   /// A reset socket is reported in plain words, without the system call or errno. The reset comes
   /// 3 s after the socket opened (at `run`), while node 2 takes 6 s: `watch` follows by then.
   @Test func theReconnectMessageNamesTheCause() async throws {
-    let (h, proxy) = try await harness(
+    let (h, proxy) = try await ServerHarness.throughProxy(
       [.init(path: "/ws", .resetAfterSeconds(3), times: 1)],
       faults: SimulatorFaults(nodeDelays: ["ImageInvert": .seconds(6)]))
     await h.loadBasic(prefix: "resetwords")
@@ -120,13 +112,13 @@ import Testing
     #expect(!out.contains("errno") && !out.contains("descriptor"), "\(out)")
     #expect(out.contains("→ output/resetwords_"), "\(out)")
     #expect(out.contains("done in"), "\(out)")
-    await close(h, proxy)
+    await h.close(proxy)
   }
 
   /// The socket goes silent (half-open) early in a 4 s run: noticed by the unanswered ping within
   /// seconds (it took 60.5 s), said so, and every node still gets its line.
   @Test func aSilentSocketIsNoticedInSeconds() async throws {
-    let (h, proxy) = try await harness(
+    let (h, proxy) = try await ServerHarness.throughProxy(
       [.init(path: "/ws", .webSocketSilentAfterFrames(6), times: 1)],
       faults: SimulatorFaults(nodeDelays: ["ImageInvert": .seconds(4)]))
     await h.loadBasic(prefix: "silent")
@@ -139,14 +131,14 @@ import Testing
     #expect(out.contains("→ output/silent_"), "\(out)")
     #expect(out.contains("done in"), "\(out)")
     #expect(seconds < 40, "well under the old 60.5 s: \(seconds)")
-    await close(h, proxy)
+    await h.close(proxy)
   }
 
   /// The socket drops after it reported every node done, and /history hangs: `watch` used to retry
   /// for 190 s and then fail the prompt. Now it ends within seconds, as done, saying it is unconfirmed.
   @Test func everyNodeDoneAndHistoryHangingIsDoneUnconfirmed() async throws {
     // The socket closes right before execution_success: every node was reported done, the end not.
-    let (h, proxy) = try await harness([
+    let (h, proxy) = try await ServerHarness.throughProxy([
       .init(path: "/ws", .webSocketCloseBefore(text: "execution_success"), times: 1),
       .init(path: "/history", .stall),
     ])
@@ -156,6 +148,6 @@ import Testing
     #expect(!out.contains("failed"), "\(out)")
     #expect(out.contains("→ output/unconfirmed_"), "\(out)")
     #expect(seconds < 60, "well under the old 190 s: \(seconds)")
-    await close(h, proxy)
+    await h.close(proxy)
   }
 }

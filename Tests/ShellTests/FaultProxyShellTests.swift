@@ -10,24 +10,9 @@ import Testing
 /// words) is tested in `FaultProxyNetworkTests`.
 @MainActor
 @Suite(.timeLimit(.minutes(2))) struct FaultProxyShellTests {
-  /// A session on a simulator behind a proxy with `rules`.
-  func harness(
-    _ rules: [FaultProxy.Rule], stepDelay: Duration = .zero
-  ) async throws -> (ServerHarness, FaultProxy) {
-    let h = try await ServerHarness(stepDelay: stepDelay)
-    let proxy = try FaultProxy(upstreamPort: h.simulator.port, rules: rules)
-    await h.session.server.select(try ServerAddress(proxy.url), name: nil, origin: .command)
-    return (h, proxy)
-  }
-
-  func close(_ h: ServerHarness, _ proxy: FaultProxy) async {
-    await h.close()
-    proxy.stop()
-  }
-
   @Test func aServerErrorOnRunIsNamedAndLosesNothing() async throws {
     for status in [500, 502] {
-      let (h, proxy) = try await harness([
+      let (h, proxy) = try await ServerHarness.throughProxy([
         .init(path: "/prompt", method: "POST", .respond(status: status, body: "upstream trouble"))
       ])
       _ = await h.ok("record r.comfy")
@@ -45,20 +30,22 @@ import Testing
       let transcript = try Transcript(text: text)
       #expect(transcript.entries.map(\.statement.source) == ["load basic.json", "set 1.width 32"])
       #expect(text.contains("# run   (failed: "))
-      await close(h, proxy)
+      await h.close(proxy)
     }
   }
 
   @Test func anUploadAnswered502IsNamed() async throws {
-    let (h, proxy) = try await harness([.init(path: "/upload", .respond(status: 502, body: "bad gateway"))])
+    let (h, proxy) = try await ServerHarness.throughProxy([
+      .init(path: "/upload", .respond(status: 502, body: "bad gateway"))
+    ])
     _ = h.write("up.png", "not really a png")
     let message = await h.fails("upload up.png")
     #expect(message.contains("failed on POST /upload/image (502 Bad Gateway)"), "\(message)")
-    await close(h, proxy)
+    await h.close(proxy)
   }
 
   @Test func aDownloadCutShortLeavesNoFile() async throws {
-    let (h, proxy) = try await harness([])
+    let (h, proxy) = try await ServerHarness.throughProxy([])
     await h.loadBasic(prefix: "cut")
     _ = await h.ok("run; watch")
     proxy.setRules([.init(path: "/view", .dropAfterBytes(300))])
@@ -66,14 +53,15 @@ import Testing
     #expect(FileIO.names(in: h.shell.folder + "/out").isEmpty, "no partial file")
     proxy.setRules([])
     #expect(await h.ok("download out").contains("cut_00001_.png"))
-    await close(h, proxy)
+    await h.close(proxy)
   }
 
   /// The socket lost mid-run (cut inside a frame, or reset): watch reconnects with the same client id
   /// and ends with the outcome from /history.
   @Test(arguments: [FaultProxy.Fault.webSocketCutMidFrame(afterFrames: 4), .webSocketResetAfterFrames(4)])
   func watchGetsTheOutcomeAfterTheSocketIsLost(_ fault: FaultProxy.Fault) async throws {
-    let (h, proxy) = try await harness([.init(path: "/ws", fault, times: 1)], stepDelay: .milliseconds(20))
+    let (h, proxy) = try await ServerHarness.throughProxy(
+      [.init(path: "/ws", fault, times: 1)], stepDelay: .milliseconds(20))
     _ = h.write(
       "up.json",
       """
@@ -87,15 +75,17 @@ import Testing
     #expect(out.contains("→ output/lost_"), "\(out)")
     #expect(out.contains("done in"), "\(out)")
     #expect(proxy.log.contains { $0.contains("the WebSocket") }, "the fault happened: \(proxy.log)")
-    await close(h, proxy)
+    await h.close(proxy)
   }
 
   @Test func aLateGreetingIsWaitedFor() async throws {
-    let (h, proxy) = try await harness([.init(path: "/ws", .webSocketDelayGreeting(seconds: 1))])
+    let (h, proxy) = try await ServerHarness.throughProxy([
+      .init(path: "/ws", .webSocketDelayGreeting(seconds: 1))
+    ])
     await h.loadBasic(prefix: "late")
     let out = await h.ok("run; watch")
     #expect(out.contains("→ output/late_00001_.png"), "\(out)")
     #expect(!out.contains("from the server's history"), "no message was lost: \(out)")
-    await close(h, proxy)
+    await h.close(proxy)
   }
 }

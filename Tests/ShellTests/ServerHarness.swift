@@ -1,5 +1,6 @@
 import ComfyClient
 import ComfySim
+import FaultProxy
 import TestSupport
 import Testing
 
@@ -34,6 +35,21 @@ final class ServerHarness {
   func close() async {
     await session.server.shutdown()
     await simulator.stop()
+  }
+
+  /// A session on a simulator behind a fault proxy with `rules`.
+  static func throughProxy(
+    _ rules: [FaultProxy.Rule], stepDelay: Duration = .zero, faults: SimulatorFaults = SimulatorFaults()
+  ) async throws -> (ServerHarness, FaultProxy) {
+    let h = try await ServerHarness(stepDelay: stepDelay, faults: faults)
+    let proxy = try FaultProxy(upstreamPort: h.simulator.port, rules: rules)
+    await h.session.server.select(try ServerAddress(proxy.url), name: nil, origin: .command)
+    return (h, proxy)
+  }
+
+  func close(_ proxy: FaultProxy) async {
+    await close()
+    proxy.stop()
   }
 
   func ok(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) async -> String {
