@@ -155,3 +155,84 @@ import Testing
         == #"{"a":{"x":1,"y":{"p":[1,{"q":2}],"r":3}},"b":{"x":4},"c":{}}"#)
   }
 }
+
+/// The reader's fast paths: strings scanned eight bytes at a time, short strings read once per
+/// distinct text, and members gathered on shared stacks.
+@Suite struct JSONReaderPathTests {
+  /// A quote, backslash or control character at every offset of the first two eight-byte words.
+  @Test(arguments: 0..<20) func aStringEndsOrEscapesAtEveryOffset(offset: Int) throws {
+    let prefix = String(repeating: "a", count: offset)
+    let plain = try JSONValue.parse("[\"\(prefix)\", 1]")
+    #expect(plain == .array([.string(prefix), .int(1)]))
+    let escaped = try JSONValue.parse("[\"\(prefix)\\\"b\"]")
+    #expect(escaped == .array([.string(prefix + "\"b")]))
+    #expect {
+      try JSONValue.parse("[\"\(prefix)\u{1F}b\"]")
+    } throws: { error in
+      (error as? JSONParseError).map { $0.line == 1 && $0.column == offset + 3 } ?? false
+    }
+  }
+
+  /// Names spelled with an escape are the same name as those without, and long names (not shared
+  /// through the table) are compared by text.
+  @Test func repeatedNamesAreFoundHoweverTheyAreWritten() throws {
+    let escaped = try #require(try JSONValue.parse(#"{"ab": 1, "c": 2, "a\u0062": 3}"#).objectValue)
+    #expect(escaped.keys.elements == ["ab", "c"])
+    #expect(escaped["ab"] == .int(3))
+    let long = String(repeating: "n", count: 40)
+    let longNames = try #require(try JSONValue.parse(#"{"\#(long)": 1, "x": 2, "\#(long)": 3}"#).objectValue)
+    #expect(longNames.keys.elements == [long, "x"])
+    #expect(longNames[long] == .int(3))
+    let distinct = try #require(try JSONValue.parse(#"{"\#(long)": 1, "a\u0062": 2, "ab2": 3}"#).objectValue)
+    #expect(distinct.keys.elements == [long, "ab", "ab2"])
+  }
+
+  /// The same name in sibling and nested objects is not a repeat within one object.
+  @Test func aNameSharedBetweenObjectsIsNotARepeat() throws {
+    let text =
+      #"{"1":{"inputs":{"image":["2",0]},"class_type":"A"},"2":{"inputs":{"inputs":1},"class_type":"A"}}"#
+    let value = try JSONValue.parse(text)
+    #expect(value.serialized() == text)
+    #expect(value["2"]?["inputs"]?["inputs"] == .int(1))
+  }
+
+  @Test func sharedTextsKeepTheirOwnValues() throws {
+    let text = #"["same", "same", 512, "512", 512.0, "sa", "same but longer than thirty-two bytes", "same"]"#
+    let value = try JSONValue.parse(text)
+    #expect(
+      value
+        == .array([
+          "same", "same", .int(512), "512", .number(JSONNumber(uncheckedText: "512.0")), "sa",
+          "same but longer than thirty-two bytes", "same",
+        ]))
+  }
+
+  /// Ill-formed UTF-8 reads as U+FFFD wherever it is, also when the same bytes come again.
+  @Test func illFormedBytesAreRepairedEveryTime() throws {
+    let bytes = Array(#"{"a":""#.utf8) + [0xFF] + Array(#"","b":""#.utf8) + [0xFF] + Array(#""}"#.utf8)
+    let value = try JSONValue.parse(bytes: bytes)
+    #expect(value == ["a": "\u{FFFD}", "b": "\u{FFFD}"])
+  }
+
+  @Test func nonASCIIAndSurrogatePairsInShortAndLongStrings() throws {
+    let text = #"["é", "é", "😀", "\ud83d\ude00", "\ud800", "日本語のテキストは三十二バイトより長い"]"#
+    let value = try JSONValue.parse(text)
+    #expect(value == ["é", "é", "😀", "😀", "\u{FFFD}", "日本語のテキストは三十二バイトより長い"])
+  }
+
+  /// Many distinct short strings (the table grows several times) and lists and objects nested deep.
+  @Test func manyStringsAndDeepNesting() throws {
+    let members = (0..<5000).map { "\"k\($0)\": [\"v\($0 % 7)\", \($0)]" }
+    let object = try #require(try JSONValue.parse("{" + members.joined(separator: ",") + "}").objectValue)
+    #expect(object.count == 5000)
+    #expect(object["k4999"] == ["v1", .int(4999)])
+    let deep = String(repeating: #"{"a":["#, count: 256) + "1" + String(repeating: "]}", count: 256)
+    let parsed = try JSONValue.parse(deep)
+    #expect(parsed.serialized() == deep)
+    #expect {
+      try JSONValue.parse(String(repeating: "[", count: 513) + String(repeating: "]", count: 513))
+    } throws: { error in
+      "\(error)".contains("deeper than 512")
+    }
+  }
+}

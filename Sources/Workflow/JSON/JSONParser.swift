@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Why a JSON text could not be read, with the line and column where reading stopped.
 public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertible {
   public let message: String
@@ -31,12 +39,23 @@ extension JSONValue {
   }
 }
 
-/// A recursive-descent reader over UTF-8 bytes; strings without escapes are decoded in one step.
+/// A recursive-descent reader over UTF-8 bytes. Members and elements are gathered on shared stacks
+/// and each object or list is made once at its full size; short strings are read once per distinct
+/// text (`StringTable`), which also tells cheaply whether an object repeats a name.
 struct JSONParser {
   private let bytes: UnsafeBufferPointer<UInt8>
   private var index: Int = 0
   private var depth = 0
   private static let maximumDepth = 512
+  /// Names of the members of the objects being read, innermost last; `keyIDs` holds their ids in
+  /// `strings` (-1 for a name that is not in the table).
+  private var keys: [String] = []
+  private var keyIDs: [Int32] = []
+  /// Values of the objects' members and the lists' elements being read, innermost last.
+  private var values: [JSONValue] = []
+  private var strings = StringTable()
+  /// Told apart from every other object's by `StringTable.Entry.seenIn`.
+  private var objectSerial: Int32 = 0
 
   init(_ bytes: UnsafeBufferPointer<UInt8>) {
     self.bytes = bytes
@@ -57,7 +76,7 @@ struct JSONParser {
     switch bytes[index] {
     case UInt8(ascii: "{"): return try parseObject()
     case UInt8(ascii: "["): return try parseArray()
-    case UInt8(ascii: "\""): return .string(try parseString())
+    case UInt8(ascii: "\""): return .string(try parseString().text)
     case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
     case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
     case UInt8(ascii: "n"): try expectLiteral("null"); return .null
@@ -79,12 +98,13 @@ struct JSONParser {
     try enter()
     defer { depth -= 1 }
     index += 1
-    var object = JSONObject()
     skipWhitespace()
     if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
       index += 1
-      return .object(object)
+      return .object(JSONObject())
     }
+    let base = keys.count
+    let valueBase = values.count
     while true {
       skipWhitespace()
       guard index < bytes.count else {
@@ -96,11 +116,13 @@ struct JSONParser {
       let key = try parseString()
       skipWhitespace()
       guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else {
-        throw error("expected ':' after the member name \"\(key)\"")
+        throw error("expected ':' after the member name \"\(key.text)\"")
       }
       index += 1
       skipWhitespace()
-      object[key] = try parseValue()
+      keys.append(key.text)
+      keyIDs.append(key.id)
+      values.append(try parseValue())
       skipWhitespace()
       guard index < bytes.count else { throw error("the text ends inside an object; expected ',' or '}'") }
       if bytes[index] == UInt8(ascii: ",") {
@@ -109,25 +131,62 @@ struct JSONParser {
       }
       if bytes[index] == UInt8(ascii: "}") {
         index += 1
-        return .object(object)
+        return .object(makeObject(keysFrom: base, valuesFrom: valueBase))
       }
-      throw error("expected ',' or '}' after the member \"\(key)\"")
+      throw error("expected ',' or '}' after the member \"\(key.text)\"")
     }
+  }
+
+  /// The object of the members gathered since `base`, taken off the stacks. A name given twice keeps
+  /// its first place and takes its last value, as assigning them in order would.
+  private mutating func makeObject(keysFrom base: Int, valuesFrom valueBase: Int) -> JSONObject {
+    let repeats = repeatsAName(from: base)
+    let names = Self.popAll(&keys, downTo: base)
+    let members = Self.popAll(&values, downTo: valueBase)
+    while keyIDs.count > base { keyIDs.removeLast() }
+    guard repeats else { return JSONObject(uncheckedUniqueKeys: names, values: members) }
+    var object = JSONObject()
+    for (name, value) in zip(names, members) { object[name] = value }
+    return object
+  }
+
+  /// `stack[start...]` taken off the stack into an array of its own size, each element moved (not
+  /// copied and released).
+  private static func popAll<Element>(_ stack: inout [Element], downTo start: Int) -> ContiguousArray<Element>
+  {
+    var popped = ContiguousArray<Element>()
+    popped.reserveCapacity(stack.count - start)
+    while stack.count > start { popped.append(stack.removeLast()) }
+    popped.reverse()
+    return popped
+  }
+
+  /// Whether two of the names since `base` are equal: names from the table are equal when their ids
+  /// are; any other name (escaped, or long) makes the check compare texts.
+  private mutating func repeatsAName(from base: Int) -> Bool {
+    objectSerial &+= 1
+    let serial = objectSerial
+    for position in base..<keyIDs.count {
+      let id = keyIDs[position]
+      guard id >= 0 else { return Set(keys[base...]).count != keys.count - base }
+      if strings.markSeen(id, in: serial) { return true }
+    }
+    return false
   }
 
   private mutating func parseArray() throws(JSONParseError) -> JSONValue {
     try enter()
     defer { depth -= 1 }
     index += 1
-    var array: [JSONValue] = []
     skipWhitespace()
     if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
       index += 1
-      return .array(array)
+      return .array([])
     }
+    let base = values.count
     while true {
       skipWhitespace()
-      array.append(try parseValue())
+      values.append(try parseValue())
       skipWhitespace()
       guard index < bytes.count else { throw error("the text ends inside a list; expected ',' or ']'") }
       if bytes[index] == UInt8(ascii: ",") {
@@ -136,7 +195,11 @@ struct JSONParser {
       }
       if bytes[index] == UInt8(ascii: "]") {
         index += 1
-        return .array(array)
+        var elements: [JSONValue] = []
+        elements.reserveCapacity(values.count - base)
+        while values.count > base { elements.append(values.removeLast()) }
+        elements.reverse()
+        return .array(elements)
       }
       throw error("expected ',' or ']' in a list")
     }
@@ -166,20 +229,21 @@ struct JSONParser {
       guard isDigit(index) else { throw error("a number needs digits in its exponent") }
       while isDigit(index) { index += 1 }
     }
-    let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
-    return JSONNumber(uncheckedText: text)
+    return JSONNumber(uncheckedText: strings.string(bytes, start: start, count: index - start).text)
   }
 
-  private mutating func parseString() throws(JSONParseError) -> String {
+  /// A string's text, and its id in `strings` (-1 when it is not kept there).
+  private mutating func parseString() throws(JSONParseError) -> (text: String, id: Int32) {
     index += 1
     let start = index
     // Fast path: no escapes, so the bytes are the string.
+    index = Self.endOfPlainText(bytes, from: index)
     while index < bytes.count {
       let byte = bytes[index]
       if byte == UInt8(ascii: "\"") {
-        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+        let string = strings.string(bytes, start: start, count: index - start)
         index += 1
-        return text
+        return string
       }
       if byte == UInt8(ascii: "\\") { break }
       if byte < 0x20 { throw error("a control character must be escaped inside a string") }
@@ -191,7 +255,7 @@ struct JSONParser {
       switch byte {
       case UInt8(ascii: "\""):
         index += 1
-        return String(decoding: scalars, as: UTF8.self)
+        return (String(decoding: scalars, as: UTF8.self), -1)
       case UInt8(ascii: "\\"):
         index += 1
         guard index < bytes.count else { break }
@@ -234,6 +298,28 @@ struct JSONParser {
       }
     }
     throw error("the text ends inside a string; a closing '\"' is missing")
+  }
+
+  /// The first offset at or after `start` of a quote, a backslash or a control character, looking at
+  /// eight bytes at a time.
+  private static func endOfPlainText(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+    guard let base = bytes.baseAddress else { return start }
+    let ones: UInt64 = 0x0101_0101_0101_0101
+    let high: UInt64 = 0x8080_8080_8080_8080
+    var index = start
+    while index + 8 <= bytes.count {
+      let word = UInt64(littleEndian: UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
+      let quotes = word ^ (ones &* UInt64(UInt8(ascii: "\"")))
+      let backslashes = word ^ (ones &* UInt64(UInt8(ascii: "\\")))
+      // A zero byte of `quotes` or `backslashes`, or a byte below 0x20 (may flag a later byte too,
+      // which the byte-by-byte loop then looks at).
+      let found =
+        ((quotes &- ones) & ~quotes | (backslashes &- ones) & ~backslashes | (word &- ones &* 0x20) & ~word)
+        & high
+      if found != 0 { return index + found.trailingZeroBitCount / 8 }
+      index += 8
+    }
+    return index
   }
 
   private mutating func parseHex4() throws(JSONParseError) -> UInt32 {
@@ -296,4 +382,95 @@ struct JSONParser {
     if byte >= 0x21 && byte < 0x7F { return "'\(Character(Unicode.Scalar(byte)))'" }
     return "0x" + String(byte, radix: 16, uppercase: true)
   }
+}
+
+/// The strings of one document up to `maximumLength` bytes, each made once and shared by every place
+/// that writes the same bytes (a workflow repeats its member names, class names and small numbers on
+/// every node). Only strings written without escapes are kept, so equal ids mean equal text.
+struct StringTable {
+  struct Entry {
+    let start: Int
+    let count: Int
+    let text: String
+    /// The last object that used this entry as a member name (`JSONParser.repeatsAName`).
+    var seenIn: Int32 = 0
+  }
+
+  static let maximumLength = 32
+  private var entries: [Entry] = []
+  /// Open addressing over `entries`: each slot holds an entry's index + 1, or 0 when empty.
+  private var slots = [Int32](repeating: 0, count: 64)
+
+  /// The text of `bytes[start..<start + count]` (decoded, ill-formed UTF-8 repaired) and its id, or -1.
+  mutating func string(
+    _ bytes: UnsafeBufferPointer<UInt8>, start: Int, count: Int
+  ) -> (text: String, id: Int32) {
+    guard count <= Self.maximumLength, let base = bytes.baseAddress else {
+      return (
+        String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<(start + count)]), as: UTF8.self), -1
+      )
+    }
+    let mask = slots.count - 1
+    var slot =
+      Int(truncatingIfNeeded: Self.hash(base + start, count: count, readable: bytes.count - start)) & mask
+    while true {
+      let position = Int(slots[slot]) - 1
+      if position < 0 { break }
+      if entries[position].count == count, memcmp(base + entries[position].start, base + start, count) == 0 {
+        return (entries[position].text, Int32(position))
+      }
+      slot = (slot + 1) & mask
+    }
+    let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<(start + count)]), as: UTF8.self)
+    let id = Int32(entries.count)
+    entries.append(Entry(start: start, count: count, text: text))
+    slots[slot] = id + 1
+    if entries.count * 2 > slots.count { grow(base, total: bytes.count) }
+    return (text, id)
+  }
+
+  /// Records that object `serial` has a member named by entry `id`; true when it already had one.
+  mutating func markSeen(_ id: Int32, in serial: Int32) -> Bool {
+    let position = Int(id)
+    if entries[position].seenIn == serial { return true }
+    entries[position].seenIn = serial
+    return false
+  }
+
+  private mutating func grow(_ base: UnsafePointer<UInt8>, total: Int) {
+    slots = [Int32](repeating: 0, count: slots.count * 2)
+    let mask = slots.count - 1
+    for (position, entry) in entries.enumerated() {
+      let readable = total - entry.start
+      var slot =
+        Int(truncatingIfNeeded: Self.hash(base + entry.start, count: entry.count, readable: readable)) & mask
+      while slots[slot] != 0 { slot = (slot + 1) & mask }
+      slots[slot] = Int32(position + 1)
+    }
+  }
+
+  /// A hash of `count` bytes at `start`, reading whole words where `readable` bytes allow (the bytes
+  /// after the string count for nothing).
+  private static func hash(_ start: UnsafePointer<UInt8>, count: Int, readable: Int) -> UInt64 {
+    let multiplier: UInt64 = 0x9E37_79B9_7F4A_7C15
+    var hash = UInt64(truncatingIfNeeded: count) &* multiplier
+    var offset = 0
+    while offset + 8 <= count {
+      hash = (hash ^ UnsafeRawPointer(start + offset).loadUnaligned(as: UInt64.self)) &* multiplier
+      hash ^= hash &>> 29
+      offset += 8
+    }
+    if offset < count {
+      var tail: UInt64 = 0
+      if offset + 8 <= readable {
+        let word = UInt64(littleEndian: UnsafeRawPointer(start + offset).loadUnaligned(as: UInt64.self))
+        tail = word & (UInt64.max &>> UInt64(64 - (count - offset) * 8))
+      } else {
+        for position in offset..<count { tail |= UInt64(start[position]) &<< UInt64((position - offset) * 8) }
+      }
+      hash = (hash ^ tail) &* multiplier
+    }
+    return hash ^ hash &>> 32
+  }
+
 }
