@@ -28,7 +28,8 @@ public struct Workflow: Sendable, Equatable {
     guard case .object(let members) = value else {
       throw WorkflowError("an API-format workflow is a JSON object of nodes, but this is \(value.typeName)")
     }
-    var nodes = OrderedDictionary<String, Node>(minimumCapacity: members.count)
+    var nodes: [Node] = []
+    nodes.reserveCapacity(members.count)
     for (id, raw) in members {
       guard case .object(let fields) = raw else {
         throw WorkflowError("node \(id) is \(raw.typeName), not an object with class_type and inputs")
@@ -39,16 +40,14 @@ public struct Workflow: Sendable, Equatable {
           "node \(id)'s inputs is \(inputs.typeName), not an object of NAME: VALUE (in API format, \"inputs\": {\"images\": [\"8\", 0]})"
         )
       }
-      nodes[id] = Node(id: id, fields: fields)
+      nodes.append(Node(id: id, fields: fields))
     }
-    self.nodes = nodes
+    self.nodes = OrderedDictionary(uncheckedUniqueKeys: members.keys, values: nodes)
   }
 
   /// The prompt as JSON, nodes and fields in order.
   public var json: JSONValue {
-    var object = JSONObject(minimumCapacity: nodes.count)
-    for (id, node) in nodes { object[id] = .object(node.fields) }
-    return .object(object)
+    .object(JSONObject(uncheckedUniqueKeys: nodes.keys, values: nodes.values.map { .object($0.fields) }))
   }
 
   /// The next free numeric id: one more than the largest integer id (subgraph ids like `5:3` count as 5).
