@@ -187,6 +187,27 @@ struct FileValidator {
   }()
 }
 
+/// A catalog class as validation uses it, shared by every node of the class: copying a `NodeClass`
+/// retains each of its members, and a prompt names a few classes many times; what every node reads
+/// is kept apart, as reading it through `nodeClass` copies the whole class.
+final class ResolvedClass: Sendable {
+  let nodeClass: NodeClass
+  let fileValidator: FileValidator?
+  let inputs: [InputSpec]
+  let hasDynamicInputs: Bool
+  let outputs: [OutputSpec]
+  let isV3Schema: Bool
+
+  init(_ nodeClass: NodeClass) {
+    self.nodeClass = nodeClass
+    fileValidator = FileValidator.known[nodeClass.name]
+    inputs = nodeClass.inputs
+    hasDynamicInputs = nodeClass.hasDynamicInputs
+    outputs = nodeClass.outputs
+    isV3Schema = nodeClass.isV3Schema
+  }
+}
+
 struct PromptValidator {
   let catalog: Catalog
   let hooks: ValidationHooks
@@ -198,6 +219,9 @@ struct PromptValidator {
   var visiting: [Int] = []
   /// Nodes whose verdict is a dependency cycle, which their own validation does not overwrite.
   var inCycle: Set<Int> = []
+  /// Each node's class by its position, found by validate_prompt's first loop before any node is validated.
+  var classes: [ResolvedClass?] = []
+  var classesByName: [String: ResolvedClass] = [:]
   var conversions: [String: [(input: String, value: JSONValue)]] = [:]
 
   init(catalog: Catalog, hooks: ValidationHooks, rules: ValidationRules = .comfyUI0_3) {
@@ -222,6 +246,7 @@ struct PromptValidator {
     prompt = nodes
     validated = ValidatedNodes(count: nodes.count)
     inProgress = Array(repeating: false, count: nodes.count)
+    classes = Array(repeating: nil, count: nodes.count)
     var outputs: [Int] = []
     for (position, (id, node)) in nodes.enumerated() {
       let classType: JSONValue
@@ -248,7 +273,7 @@ struct PromptValidator {
       if case .object = classType {
         return PromptValidation.fault("the class_type of node \(id) is an object (unhashable)")
       }
-      guard case .string(let name) = classType, let nodeClass = catalog[className: name] else {
+      guard case .string(let name) = classType, let resolved = resolveClass(named: name) else {
         if rules == .comfyUI0_33 { return missingNodeType(id, node: node, classType: classType) }
         return ValidationResult(
           accepted: false,
@@ -257,7 +282,8 @@ struct PromptValidator {
             message: "Cannot execute because node \(Py.str(classType)) does not exist.",
             details: "Node ID '#\(id)'"))
       }
-      if nodeClass.isOutputNode {
+      classes[position] = resolved
+      if resolved.nodeClass.isOutputNode {
         switch Self.partialContains(partial, id) {
         case .none:
           return PromptValidation.fault(
@@ -332,6 +358,15 @@ struct PromptValidator {
     return ValidationResult(accepted: true, error: nil, nodeErrors: nodeErrors, outputsToExecute: good)
   }
 
+  /// The catalog's class of that name, looked up once per validation.
+  mutating func resolveClass(named name: String) -> ResolvedClass? {
+    if let known = classesByName[name] { return known }
+    guard let nodeClass = catalog[className: name] else { return nil }
+    let resolved = ResolvedClass(nodeClass)
+    classesByName[name] = resolved
+    return resolved
+  }
+
   /// 0.33's answer for a node whose class is missing or unknown; the message names its title if it has one.
   func missingNodeType(_ id: String, node: JSONValue, classType: JSONValue?) -> ValidationResult {
     let title = node["_meta"]?["title"].map(Py.str)
@@ -389,23 +424,21 @@ struct PromptValidator {
       visiting.removeLast()
     }
     // validate_prompt has made sure every node is an object with a known class.
-    guard case .object(let node) = prompt.values[position], let className = node["class_type"]?.stringValue,
-      let nodeClass = catalog[className: className]
-    else {
+    guard case .object(let node) = prompt.values[position], let resolved = classes[position] else {
       throw PyException(type: "KeyError", message: Py.reprString(id), site: .linkedNode)
     }
     guard let inputs = node["inputs"] else {
       throw PyException(type: "KeyError", message: "'inputs'", site: .readInputs)
     }
-    let fileValidator = FileValidator.known[className]
+    let fileValidator = resolved.fileValidator
     let customArguments = fileValidator?.arguments ?? []
     var errors: [NodeError] = []
     var valid = true
     let specs: [InputSpec]
-    if case .object(let members) = inputs {
-      specs = nodeClass.liveInputs(values: members)
+    if case .object(let members) = inputs, resolved.hasDynamicInputs {
+      specs = resolved.nodeClass.liveInputs(values: members)
     } else {
-      specs = nodeClass.inputs
+      specs = resolved.inputs
     }
 
     for spec in specs {
@@ -452,9 +485,7 @@ struct PromptValidator {
           continue
         }
         let linkedPosition = try linkedNodePosition(link[0])
-        guard let linkedClassName = prompt.values[linkedPosition]["class_type"]?.stringValue,
-          let linkedClass = catalog[className: linkedClassName]
-        else {
+        guard let linkedClass = classes[linkedPosition] else {
           throw PyException(
             type: "KeyError", message: Py.reprString(prompt.keys[linkedPosition]), site: .linkedNode)
         }
@@ -591,7 +622,7 @@ struct PromptValidator {
     }
 
     if let fileValidator {
-      errors += try runFileValidator(fileValidator, id: id, nodeClass: nodeClass, inputs: inputs)
+      errors += try runFileValidator(fileValidator, id: id, nodeClass: resolved.nodeClass, inputs: inputs)
     }
     if inCycle.contains(position), let cycle = validated[position] { return cycle }
     let outcome = NodeOutcome(valid: errors.isEmpty && valid, errors: errors)
@@ -664,12 +695,13 @@ struct PromptValidator {
 
   /// `RETURN_TYPES[val[1]]`: Python indexing, negative indices included; v1 classes hold a tuple,
   /// v3 classes a list, which changes the error text.
-  static func returnType(of nodeClass: NodeClass, slot: JSONValue) throws(PyException) -> JSONValue {
+  static func returnType(of nodeClass: ResolvedClass, slot: JSONValue) throws(PyException) -> JSONValue {
     let container = nodeClass.isV3Schema ? "list" : "tuple"
     let index: String
     switch slot {
     case .bool(let b): index = b ? "1" : "0"
-    case .number(let n) where Py.isIntText(n.text): index = Py.canonicalInt(n.text)
+    case .number(let n) where Py.isIntText(n.text):
+      index = Py.isCanonicalIntText(n.text) ? n.text : Py.canonicalInt(n.text)
     default:
       throw PyException(
         type: "TypeError",
