@@ -1,5 +1,6 @@
 import ComfyClient
 import ComfyRules
+import Synchronization
 import Workflow
 
 /// A hook `run` calls that another part of comfysh fills in; it lives in this file alone so that
@@ -45,13 +46,34 @@ extension Session {
   /// A file an input names is known when the catalog lists it for a class of the workflow (the only
   /// classes whose inputs are checked, and so the only ones parsed) or this session uploaded it.
   var inputFileKnown: @Sendable (String) -> Bool {
-    let classTypes = Set(workflow.nodes.values.compactMap(\.classType))
-    let listed = Set(
-      classTypes.compactMap { catalog.current?[className: $0] }.flatMap {
-        $0.inputs.filter(\.isUpload).flatMap { $0.combo?.names ?? [] }
-      })
+    let nodes = workflow.nodes
+    let current = catalog.current
+    let listed = ListedInputFiles {
+      let classTypes = Set(nodes.values.compactMap(\.classType))
+      return Set(
+        classTypes.compactMap { current?[className: $0] }.flatMap {
+          $0.inputs.filter(\.isUpload).flatMap { $0.combo?.names ?? [] }
+        })
+    }
     let uploaded = server.uploadedNames
     return { name in listed.contains(name) || uploaded.contains(name) }
+  }
+}
+
+/// The files the catalog lists for a workflow's classes, found when first asked: most workflows have
+/// no file input, and finding them reads every node.
+final class ListedInputFiles: Sendable {
+  private let names: Mutex<Set<String>?> = Mutex(nil)
+  private let find: @Sendable () -> Set<String>
+
+  init(_ find: @escaping @Sendable () -> Set<String>) { self.find = find }
+
+  func contains(_ name: String) -> Bool {
+    names.withLock { names in
+      let found = names ?? find()
+      names = found
+      return found.contains(name)
+    }
   }
 }
 

@@ -105,10 +105,22 @@ public struct WorkflowFile: Sendable {
     }
     if prefer == .ui { return true }
     // A UI file starts with an object holding a "nodes" list; parse only when the text says so.
-    guard bytes.count < 64 << 20, String(decoding: bytes.prefix(4096), as: UTF8.self).contains("\"nodes\""),
+    guard bytes.count < 64 << 20, contains(Array("\"nodes\"".utf8), inFirst: 4096, of: bytes),
       let value = try? JSONValue.parse(bytes: bytes)
     else { return false }
     return isUIFormat(value)
+  }
+
+  /// Whether `needle` lies within the first `limit` bytes of `bytes` (a byte search: decoding the text
+  /// to compare characters cost more than the rest of an API-format load's check).
+  static func contains(_ needle: [UInt8], inFirst limit: Int, of bytes: [UInt8]) -> Bool {
+    guard let first = needle.first, bytes.count >= needle.count else { return false }
+    let lastStart = min(limit, bytes.count) - needle.count
+    guard lastStart >= 0 else { return false }
+    for start in 0...lastStart where bytes[start] == first {
+      if bytes[start..<(start + needle.count)].elementsEqual(needle) { return true }
+    }
+    return false
   }
 
   /// True for LiteGraph's serialisation: a `nodes` list and a `links` list.
