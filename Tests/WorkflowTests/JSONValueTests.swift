@@ -140,7 +140,10 @@ import Testing
   @Test(arguments: [3, 16, 17, 40]) func aRepeatedNameKeepsItsPlaceAndTakesTheLastValue(count: Int) throws {
     var members = (0..<count).map { "\"k\($0)\": \($0)" }
     members.append("\"k1\": \"last\"")
-    let value = try JSONValue.parse("{" + members.joined(separator: ", ") + "}")
+    let text = "{" + members.joined(separator: ", ") + "}"
+    // Also past 4 KB, where names are told apart by their ids in the reader's string table.
+    #expect(try JSONValue.parse(text + String(repeating: " ", count: 4096)) == JSONValue.parse(text))
+    let value = try JSONValue.parse(text)
     let object = try #require(value.objectValue)
     #expect(object.keys.elements == (0..<count).map { "k\($0)" })
     #expect(object["k1"] == .string("last"))
@@ -159,31 +162,43 @@ import Testing
 /// The reader's fast paths: strings scanned eight bytes at a time, short strings read once per
 /// distinct text, and members gathered on shared stacks.
 @Suite struct JSONReaderPathTests {
+  /// Reads `text` as it is and padded past 4 KB, where the reader starts sharing strings; both must
+  /// give the same value.
+  func parsedBothWays(_ text: String) throws -> JSONValue {
+    let small = try JSONValue.parse(text)
+    let large = try JSONValue.parse(text + String(repeating: " ", count: 4096))
+    #expect(small == large)
+    #expect(small.serialized() == large.serialized())
+    return large
+  }
+
   /// A quote, backslash or control character at every offset of the first two eight-byte words.
   @Test(arguments: 0..<20) func aStringEndsOrEscapesAtEveryOffset(offset: Int) throws {
     let prefix = String(repeating: "a", count: offset)
-    let plain = try JSONValue.parse("[\"\(prefix)\", 1]")
+    let plain = try parsedBothWays("[\"\(prefix)\", 1]")
     #expect(plain == .array([.string(prefix), .int(1)]))
-    let escaped = try JSONValue.parse("[\"\(prefix)\\\"b\"]")
+    let escaped = try parsedBothWays("[\"\(prefix)\\\"b\"]")
     #expect(escaped == .array([.string(prefix + "\"b")]))
-    #expect {
-      try JSONValue.parse("[\"\(prefix)\u{1F}b\"]")
-    } throws: { error in
-      (error as? JSONParseError).map { $0.line == 1 && $0.column == offset + 3 } ?? false
+    for padding in [0, 4096] {
+      #expect {
+        try JSONValue.parse("[\"\(prefix)\u{1F}b\"]" + String(repeating: " ", count: padding))
+      } throws: { error in
+        (error as? JSONParseError).map { $0.line == 1 && $0.column == offset + 3 } ?? false
+      }
     }
   }
 
   /// Names spelled with an escape are the same name as those without, and long names (not shared
   /// through the table) are compared by text.
   @Test func repeatedNamesAreFoundHoweverTheyAreWritten() throws {
-    let escaped = try #require(try JSONValue.parse(#"{"ab": 1, "c": 2, "a\u0062": 3}"#).objectValue)
+    let escaped = try #require(try parsedBothWays(#"{"ab": 1, "c": 2, "a\u0062": 3}"#).objectValue)
     #expect(escaped.keys.elements == ["ab", "c"])
     #expect(escaped["ab"] == .int(3))
     let long = String(repeating: "n", count: 40)
-    let longNames = try #require(try JSONValue.parse(#"{"\#(long)": 1, "x": 2, "\#(long)": 3}"#).objectValue)
+    let longNames = try #require(try parsedBothWays(#"{"\#(long)": 1, "x": 2, "\#(long)": 3}"#).objectValue)
     #expect(longNames.keys.elements == [long, "x"])
     #expect(longNames[long] == .int(3))
-    let distinct = try #require(try JSONValue.parse(#"{"\#(long)": 1, "a\u0062": 2, "ab2": 3}"#).objectValue)
+    let distinct = try #require(try parsedBothWays(#"{"\#(long)": 1, "a\u0062": 2, "ab2": 3}"#).objectValue)
     #expect(distinct.keys.elements == [long, "ab", "ab2"])
   }
 
@@ -191,14 +206,14 @@ import Testing
   @Test func aNameSharedBetweenObjectsIsNotARepeat() throws {
     let text =
       #"{"1":{"inputs":{"image":["2",0]},"class_type":"A"},"2":{"inputs":{"inputs":1},"class_type":"A"}}"#
-    let value = try JSONValue.parse(text)
+    let value = try parsedBothWays(text)
     #expect(value.serialized() == text)
     #expect(value["2"]?["inputs"]?["inputs"] == .int(1))
   }
 
   @Test func sharedTextsKeepTheirOwnValues() throws {
     let text = #"["same", "same", 512, "512", 512.0, "sa", "same but longer than thirty-two bytes", "same"]"#
-    let value = try JSONValue.parse(text)
+    let value = try parsedBothWays(text)
     #expect(
       value
         == .array([
@@ -210,13 +225,14 @@ import Testing
   /// Ill-formed UTF-8 reads as U+FFFD wherever it is, also when the same bytes come again.
   @Test func illFormedBytesAreRepairedEveryTime() throws {
     let bytes = Array(#"{"a":""#.utf8) + [0xFF] + Array(#"","b":""#.utf8) + [0xFF] + Array(#""}"#.utf8)
-    let value = try JSONValue.parse(bytes: bytes)
-    #expect(value == ["a": "\u{FFFD}", "b": "\u{FFFD}"])
+    #expect(try JSONValue.parse(bytes: bytes) == ["a": "\u{FFFD}", "b": "\u{FFFD}"])
+    let padded = bytes + Array(repeating: UInt8(ascii: " "), count: 4096)
+    #expect(try JSONValue.parse(bytes: padded) == ["a": "\u{FFFD}", "b": "\u{FFFD}"])
   }
 
   @Test func nonASCIIAndSurrogatePairsInShortAndLongStrings() throws {
     let text = #"["é", "é", "😀", "\ud83d\ude00", "\ud800", "日本語のテキストは三十二バイトより長い"]"#
-    let value = try JSONValue.parse(text)
+    let value = try parsedBothWays(text)
     #expect(value == ["é", "é", "😀", "😀", "\u{FFFD}", "日本語のテキストは三十二バイトより長い"])
   }
 

@@ -53,13 +53,19 @@ struct JSONParser {
   private var keyIDs: [Int32] = []
   /// Values of the objects' members and the lists' elements being read, innermost last.
   private var values: [JSONValue] = []
-  private var strings = StringTable()
+  /// Nil for a short text (a socket message), where making the table costs more than it saves.
+  private var strings: StringTable?
+  private static let smallestSharedText = 4096
   /// Told apart from every other object's by `StringTable.Entry.seenIn`.
   private var objectSerial: Int32 = 0
 
   init(_ bytes: UnsafeBufferPointer<UInt8>) {
     self.bytes = bytes
     if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { index = 3 }
+    if bytes.count >= Self.smallestSharedText { strings = StringTable() }
+    keys.reserveCapacity(16)
+    keyIDs.reserveCapacity(16)
+    values.reserveCapacity(16)
   }
 
   mutating func parseDocument() throws(JSONParseError) -> JSONValue {
@@ -162,16 +168,27 @@ struct JSONParser {
   }
 
   /// Whether two of the names since `base` are equal: names from the table are equal when their ids
-  /// are; any other name (escaped, or long) makes the check compare texts.
+  /// are; any other name (escaped, long, or read without a table) makes the check compare texts.
   private mutating func repeatsAName(from base: Int) -> Bool {
     objectSerial &+= 1
     let serial = objectSerial
     for position in base..<keyIDs.count {
       let id = keyIDs[position]
-      guard id >= 0 else { return Set(keys[base...]).count != keys.count - base }
-      if strings.markSeen(id, in: serial) { return true }
+      guard id >= 0, strings != nil else { return textsRepeat(from: base) }
+      if strings?.markSeen(id, in: serial) == true { return true }
     }
     return false
+  }
+
+  private func textsRepeat(from base: Int) -> Bool {
+    let count = keys.count - base
+    guard count > 8 else {
+      for first in base..<keys.count {
+        for second in (first + 1)..<keys.count where keys[first] == keys[second] { return true }
+      }
+      return false
+    }
+    return Set(keys[base...]).count != count
   }
 
   private mutating func parseArray() throws(JSONParseError) -> JSONValue {
@@ -229,7 +246,15 @@ struct JSONParser {
       guard isDigit(index) else { throw error("a number needs digits in its exponent") }
       while isDigit(index) { index += 1 }
     }
-    return JSONNumber(uncheckedText: strings.string(bytes, start: start, count: index - start).text)
+    return JSONNumber(uncheckedText: text(start..<index).text)
+  }
+
+  /// The text of bytes written without escapes, and its id in `strings` (-1 when it is not kept there).
+  private mutating func text(_ range: Range<Int>) -> (text: String, id: Int32) {
+    if let shared = strings?.string(bytes, start: range.lowerBound, count: range.count) {
+      return shared
+    }
+    return (String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self), -1)
   }
 
   /// A string's text, and its id in `strings` (-1 when it is not kept there).
@@ -241,7 +266,7 @@ struct JSONParser {
     while index < bytes.count {
       let byte = bytes[index]
       if byte == UInt8(ascii: "\"") {
-        let string = strings.string(bytes, start: start, count: index - start)
+        let string = text(start..<index)
         index += 1
         return string
       }
