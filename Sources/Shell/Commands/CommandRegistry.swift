@@ -11,7 +11,7 @@ public enum CommandRegistry {
     CatalogCommand.self, InfoCommand.self, ServerCommand.self, QueueCommand.self, HistoryCommand.self,
     InterruptCommand.self, CancelCommand.self, UploadCommand.self, OutputsCommand.self, DownloadCommand.self,
     KeyCommand.self, RunCommand.self, WatchCommand.self, SeedCommand.self, PayloadCommand.self,
-    ExplainCommand.self, TraceCommand.self,
+    ExportCommand.self, ExplainCommand.self, TraceCommand.self,
     RecordCommand.self, SourceCommand.self, LetCommand.self, EchoCommand.self, HelpCommand.self,
     QuitCommand.self,
   ]
