@@ -39,8 +39,10 @@ import Testing
     let start = try #require(index("⇢ ws execution_start"))
     let text = try #require(index("⇢ ws binary 3 TEXT"))
     #expect(lines[text].contains("node 2: \"width: 16, height: 8"), "\(out)")
-    let end = try #require(index("⇢ ws executing  node null: the prompt is done"))
-    #expect(start < text && text < end)
+    // The traffic comes before the lines it led to: the end message before `watch` says "done".
+    let end = try #require(index("⇢ ws execution_success"))
+    let done = try #require(lines.lastIndex { $0.hasPrefix("done in") })
+    #expect(start < text && text < end && end < done, "\(out)")
 
     // Off: no more traffic lines; on with --full: whole bodies.
     _ = await h.ok("trace off")
