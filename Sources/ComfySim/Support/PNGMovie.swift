@@ -1,3 +1,5 @@
+import Media
+
 /// An MP4 (ISO base media file) whose video track's samples are PNG pictures (QuickTime's `png `
 /// codec): what the simulator's SaveVideo writes. It has ComfyUI's container, duration and frame
 /// size, and ffmpeg and players that read QuickTime PNG tracks can play it, without a video encoder.
@@ -69,6 +71,8 @@ enum PNGMovie {
   private static func zeros(_ count: Int) -> [UInt8] { [UInt8](repeating: 0, count: count) }
   private static func be16(_ value: UInt16) -> [UInt8] { [UInt8(value >> 8), UInt8(value & 0xFF)] }
   private static func be32(_ value: UInt32) -> [UInt8] {
-    [UInt8(value >> 24), UInt8((value >> 16) & 0xFF), UInt8((value >> 8) & 0xFF), UInt8(value & 0xFF)]
+    var bytes: [UInt8] = []
+    BigEndian.appendUInt32(&bytes, value)
+    return bytes
   }
 }

@@ -69,7 +69,7 @@ struct TraceWords {
       return socketText(text, arrow: "⇢ ws", event: "ws_message", clock: clock, mask: mask)
     case .socketBinary(let bytes):
       let type =
-        bytes.count >= 4 ? Int(bytes[0]) << 24 | Int(bytes[1]) << 16 | Int(bytes[2]) << 8 | Int(bytes[3]) : -1
+        bytes.count >= 4 ? Int(BigEndian.readUInt32(bytes, 0)) : -1
       let name = Self.binaryNames[type] ?? "unknown"
       if json {
         return [
@@ -82,7 +82,7 @@ struct TraceWords {
       var line = "\(clock) ⇢ ws binary \(type) \(name)  \(Self.size(bytes.count))"
       if type == 3, bytes.count >= 8 {
         // TEXT: a node id (length-prefixed) and the text.
-        let length = Int(bytes[4]) << 24 | Int(bytes[5]) << 16 | Int(bytes[6]) << 8 | Int(bytes[7])
+        let length = Int(BigEndian.readUInt32(bytes, 4))
         if bytes.count >= 8 + length {
           let node = String(decoding: bytes[8..<(8 + length)], as: UTF8.self)
           let text = String(decoding: bytes[(8 + length)...], as: UTF8.self)
