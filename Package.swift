@@ -124,7 +124,7 @@ let package = Package(
     // The shell: the command language, the commands, the session and its parts.
     .target(
       name: "Shell",
-      dependencies: ["Workflow", "ComfyRules", "ComfyClient", "LineEditor", "Media"],
+      dependencies: ["Workflow", "ComfyRules", "ComfyClient", "LineEditor", "Media", "TerminalGraphics"],
       swiftSettings: strictSettings
     ),
 
@@ -142,7 +142,8 @@ let package = Package(
 
     // What several test targets share: the recorded fixtures, a closed port.
     .target(
-      name: "TestSupport", dependencies: ["ComfyRules", "Workflow", "Media"], path: "Tests/TestSupport",
+      name: "TestSupport", dependencies: ["ComfyRules", "Workflow", "Media", "TerminalGraphics"],
+      path: "Tests/TestSupport",
       swiftSettings: strictSettings),
     .testTarget(
       name: "WorkflowTests", dependencies: ["Workflow", "TestSupport"], swiftSettings: strictSettings),
@@ -151,7 +152,7 @@ let package = Package(
       swiftSettings: strictSettings),
     .testTarget(name: "MediaTests", dependencies: ["Media", "TestSupport"], swiftSettings: strictSettings),
     .testTarget(
-      name: "TerminalGraphicsTests", dependencies: ["TerminalGraphics", "Media"],
+      name: "TerminalGraphicsTests", dependencies: ["TerminalGraphics", "Media", "TestSupport"],
       swiftSettings: strictSettings),
     .testTarget(name: "LineEditorTests", dependencies: ["LineEditor"], swiftSettings: strictSettings),
     .testTarget(
@@ -172,12 +173,15 @@ let package = Package(
       swiftSettings: strictSettings
     ),
     .testTarget(
-      name: "EndToEndTests", dependencies: ["Workflow", "ComfySim", "TestSupport"],
+      name: "EndToEndTests",
+      dependencies: ["Workflow", "ComfySim", "Media", "TerminalGraphics", "TestSupport"],
       swiftSettings: strictSettings),
     .testTarget(
       name: "ShellTests",
       dependencies: [
-        "Shell", "ComfySim", "ComfyRules", "ComfyClient", "Media", "Workflow", "TestSupport", "FaultProxy",
+        "Shell", "ComfySim", "ComfyRules", "ComfyClient", "Media", "TerminalGraphics", "Workflow",
+        "TestSupport",
+        "FaultProxy",
       ],
       swiftSettings: strictSettings
     ),

@@ -196,4 +196,20 @@ check "after --update, --check passes" replay --check changed.comfy
 check "--update changed only that output" test "$(diff "$rec/session.comfy" "$rec/changed.comfy" | grep -c '^>')" = 2
 tmux_kill sim2
 
+# 9. Pictures inside tmux reach the terminal outside only through passthrough: comfysh asks the tmux
+# it runs in (the pane's $TMUX) whether allow-passthrough is on, and falls back to half blocks if not.
+pictures_in_tmux() {  # pictures_in_tmux SESSION: `images` inside tmux, the outer terminal a kitty
+  tmux_start "$1" "cd $work && env KITTY_WINDOW_ID=1 TERM=screen-256color $bin --no-init -c images; sleep 30" 400 10
+}
+_tmux set-option -g allow-passthrough on
+pictures_in_tmux p1
+check "inside tmux with allow-passthrough on, pictures go through it" \
+  tmux_wait_for p1 "KITTY_WINDOW_ID, through tmux passthrough"
+_tmux set-option -g allow-passthrough off
+pictures_in_tmux p2
+check "inside tmux with allow-passthrough off, half blocks instead" \
+  tmux_wait_for p2 "inside tmux without allow-passthrough"
+tmux_kill p1
+tmux_kill p2
+
 tmux_report "terminal tests"

@@ -86,29 +86,12 @@ if let file {
   image = testPicture(width: 320, height: 200)
 }
 
-let output: [UInt8]
-switch graphics {
-case .blocks, .blocks256:
-  let fit = CellFit.fit(
-    width: image.width, height: image.height, maxColumns: columns, maxRows: rows, cellWidth: 1, cellHeight: 2,
-    enlarge: true)
-  output = HalfBlocks.render(
-    ImageScaling.resized(image, width: fit.pixelWidth, height: fit.pixelHeight),
-    trueColour: graphics == .blocks)
-case .off:
-  output = Array("\(image.width)×\(image.height)\n".utf8)
-default:
-  let fit = CellFit.fit(
-    width: image.width, height: image.height, maxColumns: columns, maxRows: rows, cellWidth: cell.width,
-    cellHeight: cell.height)
-  let scaled = ImageScaling.resized(image, width: fit.pixelWidth, height: fit.pixelHeight)
-  let placement = Placement(columns: fit.columns, rows: fit.rows)
-  switch graphics {
-  case .kitty: output = KittyGraphics.display(scaled, placement: placement)
-  case .iterm: output = ITermImages.display(scaled, placement: placement)
-  default: output = Sixel.encode(scaled.flattened(over: (0, 0, 0)), colours: colours) + Array("\n".utf8)
-  }
-}
+let target = PictureTarget(
+  graphics: graphics, maxColumns: columns, maxRows: rows, cellWidth: cell.width, cellHeight: cell.height,
+  sixelColours: colours)
+let output =
+  PictureWriter.draw(image, on: target, enlarge: graphics == .blocks || graphics == .blocks256)?.bytes
+  ?? Array("\(image.width)×\(image.height)\n".utf8)
 var written = 0
 while written < output.count {
   let n = output[written...].withUnsafeBytes { write(1, $0.baseAddress, $0.count) }

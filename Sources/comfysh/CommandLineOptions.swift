@@ -12,13 +12,14 @@ enum Invocation: Equatable {
   case version
 }
 
-/// `comfysh sim [--port N] [--comfyui VERSION] [--catalog FILE] [--data DIR] [--step-delay MS] [--frontend DIR]`.
+/// `comfysh sim [--port N] [--comfyui VERSION] [--catalog FILE] [--data DIR] [--step-delay MS] [--previews] [--frontend DIR]`.
 struct SimulatorOptions: Equatable {
   var port = 8188
   var catalogPath: String?
   var dataFolder: String?
   var stepDelayMilliseconds = 0
   var frontendFolder: String?
+  var previews = false
   var comfyUI: SimulatedVersion = .comfyUI0_3_64
 }
 
@@ -33,7 +34,7 @@ enum CommandLineOptions {
     usage: comfysh [OPTIONS] [FILE.json | FILE.png | SCRIPT.comfy]
            comfysh -c 'CMD; CMD' [FILE.json]
            comfysh --check | --update SCRIPT.comfy
-           comfysh sim [--port N] [--comfyui VERSION] [--catalog FILE] [--data DIR] [--step-delay MS] [--frontend DIR]
+           comfysh sim [--port N] [--comfyui VERSION] [--catalog FILE] [--data DIR] [--step-delay MS] [--previews] [--frontend DIR]
            comfysh help [COMMAND]     the shell's help (a file named help: ./help)
 
     An interactive shell for ComfyUI workflows in API format.
@@ -66,7 +67,7 @@ enum CommandLineOptions {
 
   static let simulatorUsage = """
     usage: comfysh sim [--port N] [--comfyui VERSION] [--catalog FILE] [--data DIR] [--step-delay MS]
-                       [--frontend DIR]
+                       [--previews] [--frontend DIR]
 
     Serves the ComfyUI simulator on 127.0.0.1 for other clients (curl, Python, a second comfysh).
 
@@ -76,6 +77,7 @@ enum CommandLineOptions {
       --catalog FILE    serve this /object_info JSON instead of the built-in catalog
       --data DIR        where input/, output/ and temp/ live (default: a new temporary folder)
       --step-delay MS   time per progress step (sampler steps, upscale tiles), default 0
+      --previews        send the samplers' live previews (ComfyUI's --preview-method auto)
       --frontend DIR    also serve ComfyUI's own page from this folder: the static/ folder of
                         comfyui-frontend-package (pip install comfyui-frontend-package==1.27.10)
     """
@@ -198,6 +200,7 @@ enum CommandLineOptions {
       case "--catalog": options.catalogPath = try take()
       case "--data": options.dataFolder = try take()
       case "--frontend": options.frontendFolder = try take()
+      case "--previews": options.previews = true
       case "--comfyui":
         let text = try take()
         guard let version = SimulatedVersion(option: text) else {

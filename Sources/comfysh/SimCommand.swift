@@ -14,6 +14,7 @@ enum SimulatorRunner {
     var configuration = SimulatorConfiguration(
       port: options.port, dataFolder: options.dataFolder,
       stepDelay: .milliseconds(options.stepDelayMilliseconds), comfyUI: options.comfyUI)
+    configuration.samplerPreviews = options.previews
     if let folder = options.frontendFolder {
       guard FileIO.exists(folder + "/index.html") else {
         return fail(

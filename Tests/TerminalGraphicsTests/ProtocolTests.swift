@@ -1,5 +1,6 @@
 import Media
 import TerminalGraphics
+import TestSupport
 import Testing
 
 /// A picture with gradients, a flat area and a transparent corner.

@@ -10,6 +10,7 @@ public enum CommandRegistry {
     JSONCommand.self, DiffCommand.self, UndoCommand.self, RedoCommand.self, ValidateCommand.self,
     CatalogCommand.self, InfoCommand.self, ServerCommand.self, QueueCommand.self, HistoryCommand.self,
     InterruptCommand.self, CancelCommand.self, UploadCommand.self, OutputsCommand.self, DownloadCommand.self,
+    ViewCommand.self, ImagesCommand.self,
     KeyCommand.self, RunCommand.self, WatchCommand.self, SeedCommand.self, PayloadCommand.self,
     ExportCommand.self, ExplainCommand.self, TraceCommand.self,
     RecordCommand.self, SourceCommand.self, LetCommand.self, EchoCommand.self, HelpCommand.self,

@@ -1,4 +1,5 @@
 import ComfyClient
+import Media
 import Workflow
 
 #if canImport(Glibc)
@@ -29,6 +30,12 @@ final class LiveLine {
     lastText = ""
     TextSink.stdout.write("\r\u{1B}[2K")
   }
+
+  /// Writes the last text again (something else was drawn over its line).
+  func redraw() {
+    guard shown else { return }
+    TextSink.stdout.write("\r\u{1B}[2K" + TerminalText.visible(lastText))
+  }
 }
 
 /// Shows one prompt's run through the console: a line per node when it ends (cached, progress bar,
@@ -46,6 +53,16 @@ final class WatchView {
   /// /history and /queue.
   var foreign = false
   private let live: LiveLine?
+  /// `watch --preview` on a terminal that draws pictures: the sampler's previews above the live line.
+  private let pane: PreviewPane?
+  /// `images on`: each node's final files are drawn under its line.
+  private let drawsResults: Bool
+  /// Files whose pictures are still to be drawn (`drawResults`).
+  private var resultsToDraw: [(node: String, files: [OutputFile])] = []
+  /// The end's lines wait for the pictures still to be drawn, so those stay under their nodes.
+  private var heldLines: [String]?
+  /// Preview frames the server sent while watching.
+  private(set) var previewsSeen = 0
   private var console: Console { session.console }
   private var idWidth = 2
   private var labelWidth = 10
@@ -58,12 +75,15 @@ final class WatchView {
   private var lastPosition: Int?
   private var tracker: PromptTracker?
 
-  init(session: Session, promptID: String, traceback: Bool, background: Bool = false) {
+  init(session: Session, promptID: String, traceback: Bool, background: Bool = false, preview: Bool = false) {
     self.session = session
     self.promptID = promptID
     self.traceback = traceback
     self.background = background
-    live = session.server.liveProgress && !session.console.jsonMode && !background ? LiveLine() : nil
+    let onTerminal = session.server.liveProgress && !session.console.jsonMode && !background
+    live = onTerminal ? LiveLine() : nil
+    pane = onTerminal && preview && session.pictures.drawing ? PreviewPane(pictures: session.pictures) : nil
+    drawsResults = !background && session.pictures.drawing && session.pictures.mode == .on
   }
 
   /// Handles one follow event; throws a `ShellError` when the prompt failed, was interrupted or cancelled.
@@ -103,11 +123,43 @@ final class WatchView {
   /// Ctrl-C: the prompt keeps running; say how to stop it.
   func stoppedWatching() -> ShellError {
     live?.clear()
+    pane?.finish()
     return ShellError(
       "stopped watching \(promptID); it keeps running on the server: `interrupt \(promptID)` stops it")
   }
 
-  func clearLive() { live?.clear() }
+  func clearLive() {
+    live?.clear()
+    pane?.finish()
+  }
+
+  /// Draws the pictures of the files listed since the last call, under the lines that named them.
+  func drawResults() async {
+    guard !resultsToDraw.isEmpty else { return }
+    let items = resultsToDraw
+    resultsToDraw = []
+    live?.clear()
+    let hadPane = (pane?.rows ?? 0) > 0
+    pane?.clear()
+    for (_, files) in items {
+      for file in files {
+        do {
+          let bytes = try await session.request { try await session.server.client.view(file) }
+          session.drawMedia(bytes, name: file.path, indent: idWidth + 4)
+        } catch {
+          session.console.warning(
+            "cannot fetch \(file.path) to show it: \(ShellError.server(error, session: session).message)")
+        }
+      }
+    }
+    if let held = heldLines {
+      heldLines = nil
+      for text in held { console.print(text) }
+    }
+    if hadPane, let tracker, !tracker.isFinished, tracker.currentNode == pane?.node { pane?.redraw() }
+    drawLive()
+    live?.redraw()
+  }
 
   // MARK: - Updates
 
@@ -137,12 +189,14 @@ final class WatchView {
       // Cached output nodes and history send files for nodes whose line is already out.
       if printed.contains(node), !files.isEmpty, let run = tracker.nodes[node] {
         line(nodeLine(run, filesOnly: files))
+        if drawsResults { resultsToDraw.append((node, files)) }
         emit([
           "type": "output", "prompt_id": .string(promptID), "node": .string(node),
           "files": .array(files.map { ServerFormat.fileJSON($0) }),
         ])
       }
     case .nodeEnded(let id):
+      if let pane, pane.node == id { pane.finish() }
       flushCached(tracker)
       showTexts(of: id, tracker)
       if let run = tracker.nodes[id] { printNode(run) }
@@ -150,6 +204,12 @@ final class WatchView {
     case .text(let node, _):
       showTexts(of: node, tracker)
     case .preview(let node, let image):
+      previewsSeen += 1
+      if let pane, let picture = try? ImageDecoder.decode(image.bytes),
+        pane.show(picture, node: node ?? tracker.currentNode)
+      {
+        live?.redraw()
+      }
       emit([
         "type": "preview", "prompt_id": .string(promptID), "node": node.map(JSONValue.string) ?? .null,
         "format": .string(image.format.name), "bytes": .int(image.bytes.count),
@@ -228,6 +288,7 @@ final class WatchView {
     guard !printed.contains(run.id) else { return }
     printed.insert(run.id)
     line(nodeLine(run))
+    if drawsResults, !run.outputs.isEmpty { resultsToDraw.append((run.id, run.outputs)) }
     var object: JSONObject = [
       "type": "node_state", "prompt_id": .string(promptID), "node": .string(run.id),
       "class_type": run.classType.map(JSONValue.string) ?? .null,
@@ -269,6 +330,8 @@ final class WatchView {
 
   private func finished(_ outcome: PromptOutcome, _ tracker: PromptTracker) throws {
     live?.clear()
+    pane?.finish()
+    if !resultsToDraw.isEmpty { heldLines = [] }
     session.server.endWasShown(promptID)
     let seconds = tracker.totalSeconds
     var done: JSONObject = [
@@ -381,8 +444,16 @@ final class WatchView {
       console.notice("[\(promptID.prefix(8))] " + text.trimmed)
       return
     }
+    if heldLines != nil {
+      heldLines?.append(text)
+      return
+    }
     live?.clear()
+    let hadPane = (pane?.rows ?? 0) > 0
+    pane?.clear()
     console.print(text)
+    // A line printed while the sampler runs: its preview comes back under the line.
+    if hadPane, let tracker, !tracker.isFinished, tracker.currentNode == pane?.node { pane?.redraw() }
   }
 
   private func emit(_ object: JSONObject) {

@@ -22,6 +22,8 @@ public final class Session {
     }
   }
 
+  /// The `images` setting and what the terminal can draw (`view`, `watch`).
+  public let pictures: TerminalPictures
   /// `let` variables and loop variables, for `$NAME`.
   public var variables: [String: String] = [:]
   /// Relative paths in commands are resolved against this folder (a script's own folder); nil = cwd.
@@ -54,6 +56,7 @@ public final class Session {
   public init(console: Console, isInteractive: Bool = false, keyRing: KeyRing? = nil) {
     self.console = console
     self.isInteractive = isInteractive
+    pictures = TerminalPictures(jsonMode: console.jsonMode)
     self.keyRing = keyRing ?? .forProcess()
     console.masking = KeyMasking(secrets: self.keyRing.secrets)
     let catalog = SessionCatalog(warn: { [console] in console.warning($0) })

@@ -4,14 +4,15 @@ import Workflow
 struct WatchCommand: Command {
   static let name = "watch"
   static let group = CommandGroup.running
-  static let usage = "watch [ID] [--background] [--traceback] [--timeout SECONDS]"
+  static let usage = "watch [ID] [--background] [--preview] [--traceback] [--timeout SECONDS]"
   static let summary =
-    "Follow a prompt (default: the last run) to its end: each node cached or done with its time, progress, the files it wrote, and the error if one fails; Ctrl-C stops watching, not the prompt. --background gives the prompt back at once and prints the same lines, tagged with the prompt's id, above it as they come."
+    "Follow a prompt (default: the last run) to its end: each node cached or done with its time, progress, the files it wrote, and the error if one fails; Ctrl-C stops watching, not the prompt. --background gives the prompt back at once and prints the same lines, tagged with the prompt's id, above it as they come; --preview draws the sampler's live previews on the terminal, each over the last; with `images on` each node's pictures appear under its line."
   static let example = "watch --background"
 
   static func run(_ arguments: inout Arguments, in session: Session) async throws {
     let traceback = arguments.flag("--traceback")
     let background = arguments.flag("--background")
+    let preview = arguments.flag("--preview")
     let timeoutText = try arguments.option("--timeout")
     try arguments.expect(0...1)
     let server = session.server
@@ -22,17 +23,33 @@ struct WatchCommand: Command {
       }
       timeout = .milliseconds(Int(seconds * 1000))
     }
+    if preview, background {
+      throw ShellError("--preview draws in place and --background prints above the prompt; use one of them")
+    }
     let id = try server.promptID(arguments.isEmpty ? nil : arguments[0], command: name)
 
     // A prompt of this session that ended: shown from what was kept, without asking the server.
     if let final = server.promptRecord(id)?.final {
-      try WatchView(session: session, promptID: id, traceback: traceback).show(.snapshot(final))
+      let view = WatchView(session: session, promptID: id, traceback: traceback)
+      do {
+        try view.show(.snapshot(final))
+      } catch {
+        await view.drawResults()
+        throw error
+      }
+      await view.drawResults()
       return
     }
     if background, server.isWatchingInBackground(id) {
       throw ShellError("prompt \(id) is already watched in the background; `watch \(id)` follows it here")
     }
-    let view = WatchView(session: session, promptID: id, traceback: traceback, background: background)
+    let view = WatchView(
+      session: session, promptID: id, traceback: traceback, background: background, preview: preview)
+    if preview, !session.pictures.drawing {
+      session.console.note(
+        "--preview draws only on a terminal that shows pictures (`images` says why not here); the previews are kept: `download --previews` saves them"
+      )
+    }
     guard let connection = try await prepareToFollow(id, view: view, session: session) else { return }
     let events = connection.follow(id, inactivityTimeout: timeout, poll: view.foreign)
     if background {
@@ -44,7 +61,13 @@ struct WatchCommand: Command {
     defer { server.endWatching(id) }
     do {
       for try await event in events {
-        try view.show(event)
+        do {
+          try view.show(event)
+        } catch {
+          await view.drawResults()
+          throw error
+        }
+        await view.drawResults()
       }
     } catch let error as ShellError {
       throw error
@@ -54,6 +77,11 @@ struct WatchCommand: Command {
       throw ShellError.server(error, session: session)
     }
     if Task.isCancelled { throw view.stoppedWatching() }
+    if preview, view.previewsSeen == 0, session.pictures.drawing {
+      session.console.note(
+        "the server sent no previews: ComfyUI sends them when it is started with --preview-method auto (or latent2rgb, taesd); `comfysh sim --previews` for the simulator"
+      )
+    }
   }
 
   /// Gets `id` ready to follow on the current server's connection: tracked (a prompt of another client

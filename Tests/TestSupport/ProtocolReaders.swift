@@ -3,9 +3,9 @@ import TerminalGraphics
 
 /// Readers of what the encoders write, written from the protocols' documentation, so a test can
 /// turn terminal output back into pixels.
-enum ProtocolReaders {
+public enum ProtocolReaders {
   /// The escape sequences `ESC <introducer> … terminator` in `bytes`, bodies only.
-  static func sequences(_ bytes: [UInt8], introducer: UInt8, terminator: [UInt8]) -> [[UInt8]] {
+  public static func sequences(_ bytes: [UInt8], introducer: UInt8, terminator: [UInt8]) -> [[UInt8]] {
     var out: [[UInt8]] = []
     var i = 0
     while i + 1 < bytes.count {
@@ -23,13 +23,13 @@ enum ProtocolReaders {
     return out
   }
 
-  struct KittyCommand {
-    var keys: [String: String]
-    var payload: [UInt8]
+  public struct KittyCommand {
+    public var keys: [String: String]
+    public var payload: [UInt8]
   }
 
   /// kitty APC commands, chunks joined: each command's keys (from its first chunk) and payload.
-  static func kitty(_ bytes: [UInt8]) -> (commands: [KittyCommand], chunkSizes: [Int]) {
+  public static func kitty(_ bytes: [UInt8]) -> (commands: [KittyCommand], chunkSizes: [Int]) {
     var commands: [KittyCommand] = []
     var pending: KittyCommand?
     var sizes: [Int] = []
@@ -55,7 +55,7 @@ enum ProtocolReaders {
   }
 
   /// iTerm2 `OSC 1337 ; File=…: data BEL`: the arguments and the decoded file.
-  static func iterm(_ bytes: [UInt8]) -> (arguments: [String: String], file: [UInt8])? {
+  public static func iterm(_ bytes: [UInt8]) -> (arguments: [String: String], file: [UInt8])? {
     guard let body = sequences(bytes, introducer: UInt8(ascii: "]"), terminator: [0x07]).first else {
       return nil
     }
@@ -72,7 +72,7 @@ enum ProtocolReaders {
 
   /// A sixel image: DCS parameters, raster attributes, colour registers (`#n;2;r;g;b` in percent),
   /// sixel data with `!n` repeats, `$` carriage return and `-` next band. Undrawn pixels have alpha 0.
-  static func sixel(_ bytes: [UInt8]) -> RGBAImage? {
+  public static func sixel(_ bytes: [UInt8]) -> RGBAImage? {
     guard let body = sequences(bytes, introducer: UInt8(ascii: "P"), terminator: [0x1B, 0x5C]).first,
       let q = body.firstIndex(of: UInt8(ascii: "q"))
     else { return nil }
@@ -159,7 +159,7 @@ enum ProtocolReaders {
   }
 
   /// Half-block output back to pixels: per cell the SGR foreground/background and `▀`/`▄`/space.
-  static func halfBlocks(_ bytes: [UInt8], palette256: (Int) -> (UInt8, UInt8, UInt8)) -> RGBAImage? {
+  public static func halfBlocks(_ bytes: [UInt8], palette256: (Int) -> (UInt8, UInt8, UInt8)) -> RGBAImage? {
     let text = String(decoding: bytes, as: UTF8.self)
     var rows: [[((UInt8, UInt8, UInt8, UInt8), (UInt8, UInt8, UInt8, UInt8))]] = []
     for line in text.split(separator: "\n") {
