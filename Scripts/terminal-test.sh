@@ -212,4 +212,16 @@ check "inside tmux with allow-passthrough off, half blocks instead" \
 tmux_kill p1
 tmux_kill p2
 
+# 10. At the prompt, `view` draws the last prompt's picture under its line; tmux itself draws half
+# blocks, so they are on its screen.
+start v1 --sim
+tmux_type v1 "new; add EmptyImage as 1 width=32 height=16 color=255; add SaveImage as 2; link 2.images 1:0"
+tmux_keys v1 Enter
+tmux_type v1 "run; watch; images blocks; view"
+tmux_keys v1 Enter
+check "view names the file at the prompt" tmux_wait_for v1 "2  Save Image (SaveImage)  output/ComfyUI_00001_.png  32×16 PNG"
+check "view draws it in half blocks under the line" tmux_wait_for v1 "▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀"
+check "the prompt comes back under the picture" at_cursor v1 "comfy untitled*> "
+tmux_kill v1
+
 tmux_report "terminal tests"

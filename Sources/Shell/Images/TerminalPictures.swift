@@ -79,8 +79,10 @@ public final class TerminalPictures {
       environment: environment, replies: nil, tmuxPassthrough: inTmux ? tmuxPassthrough() : false)
     var replies: TerminalReplies?
     // The environment names nothing (xterm, say): the terminal's own answers decide.
+    // A chosen protocol needs no asking, except sixel, whose cell size and colour count come from it.
     let undecided = decided.graphics == .blocks || decided.graphics == .blocks256
-    if canDraw, undecided || decided.graphics == .sixel || forced == .sixel, decided.graphics != .off {
+    let worthAsking = forced.map { $0 == .sixel } ?? (undecided || decided.graphics == .sixel)
+    if canDraw, worthAsking, decided.graphics != .off {
       replies = askTerminal()
       if let replies {
         decided = GraphicsDetection.decide(

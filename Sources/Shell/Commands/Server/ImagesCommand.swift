@@ -25,6 +25,7 @@ struct ImagesCommand: Command {
         pictures.forgetDetection()
       } else if let chosen = GraphicsProtocol(rawValue: word), chosen != .off {
         pictures.forced = chosen
+        pictures.forgetDetection()
         if pictures.mode == .off { pictures.mode = .auto }
       } else {
         throw ShellError(
