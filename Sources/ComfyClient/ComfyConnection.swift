@@ -55,7 +55,7 @@ public actor ComfyConnection {
   public private(set) var serverFeatures: JSONObject?
   /// How many times the socket was opened again after dropping.
   public private(set) var reconnectCount = 0
-  /// Whether the server has the jobs API: told by the owner, or asked when first needed.
+  /// Whether the server has the jobs API, asked when first needed.
   private var jobsAPI: Bool?
 
   public static let defaultHello = #"{"type":"feature_flags","data":{"supports_preview_metadata":true}}"#
@@ -198,8 +198,6 @@ public actor ComfyConnection {
     }
     broadcast(router.finishFromHistory(id, entry: entry, endMarker: endMarker, at: Monotonic.now()))
   }
-
-  public func knowJobsAPI(_ present: Bool) { jobsAPI = present }
 
   public func hasJobsAPI() async throws -> Bool {
     if let jobsAPI { return jobsAPI }

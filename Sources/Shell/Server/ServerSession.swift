@@ -72,7 +72,6 @@ public final class ServerSession {
   /// Number ranges of inputs (min … max from /object_info), per server, class and input.
   private var ranges: [String: ClosedRange<Int128>] = [:]
   private var replacementsByServer: [ServerAddress: NodeReplacements] = [:]
-  private var jobsAPIByServer: [ServerAddress: Bool] = [:]
   /// Every client of this session reports its traffic here (`trace`).
   public let traffic = TrafficTap()
 
@@ -198,13 +197,8 @@ public final class ServerSession {
     return table
   }
 
-  /// Whether the server has the jobs API (ComfyUI 0.33 and later), asked once per server.
-  func hasJobsAPI() async throws -> Bool {
-    if let known = jobsAPIByServer[address] { return known }
-    let answer = try await connection().hasJobsAPI()
-    jobsAPIByServer[address] = answer
-    return answer
-  }
+  /// Whether the server has the jobs API (ComfyUI 0.33 and later); its connection asks once.
+  func hasJobsAPI() async throws -> Bool { try await connection().hasJobsAPI() }
 
   /// Whether this session queued the prompt.
   func isOurs(_ promptID: String) -> Bool { records.contains { $0.id == promptID } }
