@@ -94,6 +94,54 @@ import Testing
     await h.close()
   }
 
+  static let mediaFolder = FileIO.parentFolder(of: FileIO.parentFolder(of: #filePath)) + "/Fixtures/Media"
+
+  /// Files real encoders made (Tests/Fixtures/Media): the picture sent is Pillow's decoding of
+  /// each, within the tolerance the decoder tests allow (JPEG's float IDCT), first frames of animations.
+  @Test(arguments: [
+    "jpeg-420.jpg", "jpeg-progressive.jpg", "webp-lossy.webp", "webp-lossless-alpha.webp", "gif-animated.gif",
+    "webp-animated.webp", "png-interlaced-rgba.png",
+  ])
+  func everyFormatIsDrawnAsPillowDecodesIt(_ name: String) async throws {
+    let manifest = try JSONValue.parse(
+      bytes: FileIO.read(Self.mediaFolder + "/manifest.json", limit: .workflow))
+    let entry = try #require(manifest["images"]?.arrayValue?.first { $0["file"]?.stringValue == name })
+    let width = try #require(entry["width"]?.numberValue.flatMap { Int($0.text) })
+    let height = try #require(entry["height"]?.numberValue.flatMap { Int($0.text) })
+    let tolerance = entry["maxTolerance"]?.numberValue.flatMap { Int($0.text) } ?? 0
+    let reference = try #require(entry["reference"]?.stringValue)
+    let pixels = try Inflate.decompressZlib(
+      FileIO.read(Self.mediaFolder + "/" + reference, limit: .workflow), limit: width * height * 4)
+    let expected = RGBAImage(width: width, height: height, pixels: pixels)
+
+    let h = ShellHarness()
+    let drawn = Self.pretendTerminal(h.session, environment: ["TERM": "xterm-kitty"])
+    let out = await h.ok("view \(Self.mediaFolder)/\(name)")
+    #expect(out.contains("\(width)×\(height)"), "\(out)")
+    if let frames = entry["frames"]?.numberValue.flatMap({ Int($0.text) }), frames > 1 {
+      #expect(out.contains("\(frames) frames") && out.contains("(first frame shown)"), "\(out)")
+    }
+    let command = try #require(ProtocolReaders.kitty(drawn.bytes).commands.first)
+    let sent = try PNGDecoder.decode(try #require(Base64.decode(command.payload)))
+    try #require(sent.width == width && sent.height == height)
+    var worst = 0
+    for i in 0..<(width * height) where expected.pixels[i * 4 + 3] > 0 {
+      for c in 0..<4 {
+        worst = max(worst, abs(Int(sent.pixels[i * 4 + c]) - Int(expected.pixels[i * 4 + c])))
+      }
+    }
+    #expect(worst <= max(tolerance, 0), "\(name): differs by \(worst)")
+  }
+
+  @Test(arguments: ["audio.mp3", "audio.flac", "audio.ogg"])
+  func audioIsDescribed(_ name: String) async throws {
+    let h = ShellHarness()
+    let drawn = Self.pretendTerminal(h.session, environment: ["TERM": "xterm-kitty"])
+    let out = await h.ok("view \(Self.mediaFolder)/\(name)")
+    #expect(out.contains(" audio, ") && out.contains(" s, ") && out.contains(" kHz"), "\(out)")
+    #expect(drawn.bytes.isEmpty)
+  }
+
   @Test func jsonDescribesEachFileAndDrawsNothing() async throws {
     let h = try await ServerHarness(json: true)
     await h.loadBasic(prefix: "js")
