@@ -162,3 +162,7 @@ struct PseudoTerminal {
     return nil
   }
 }
+
+extension Regex {
+  func matchCount(in text: String) -> Int { text.matches(of: self).count }
+}

@@ -164,6 +164,40 @@ struct ViewTerminalTests {
   /// `watch --preview` against a simulator that sends the sampler's previews: each is drawn with the
   /// same kitty image and placement ids (so it replaces the last, cursor left in place), and the pane
   /// is deleted when the sampler ends.
+  /// Without kitty's ids, each preview is drawn over the last with the cursor saved and restored:
+  /// every frame moves up over the same rows the pane holds, and comes back down under them.
+  @Test(arguments: ["sixel", "blocks", "iterm"])
+  func previewsOfOtherProtocolsAreDrawnOverTheSameRows(_ graphics: String) async throws {
+    let simulator = try ComfySimulator(
+      SimulatorConfiguration(stepDelay: .milliseconds(150), samplerPreviews: true))
+    try await simulator.start()
+    defer { Task { await simulator.stop() } }
+    let example = Binary.packageRoot + "/Docs/examples/txt2img.json"
+    let result = try await PseudoTerminal.run(
+      [
+        "--no-init", "--server", simulator.baseURL, "-c",
+        "images \(graphics); load \(example); set 3.steps 6; run; watch --preview",
+      ], in: Binary.temporaryFolder(), size: Self.window, environment: ["TERM": "xterm-256color"])
+    await simulator.stop()
+    #expect(result.status == 0, "\(result.text.suffix(800))")
+    let text = result.text
+    // A frame: up N rows, save the cursor, the picture, restore it, down N rows.
+    let frames = try Regex(#"\x1B\[(\d+)A\r\x1B7"#).matchCount(in: text)
+    let returns = try Regex(#"\x1B8\x1B\[(\d+)B\r"#).matchCount(in: text)
+    #expect(frames >= 2 && frames == returns, "\(frames) frames, \(returns) returns")
+    let pictures: Int
+    switch graphics {
+    case "sixel": pictures = text.components(separatedBy: "\u{1B}P0;1;0q").count - 1
+    case "iterm": pictures = text.components(separatedBy: "\u{1B}]1337;File=").count - 1
+    default: pictures = frames
+    }
+    #expect(pictures == frames)
+    // The pane is erased (up over it, erase below) before the sampler's own line.
+    let erase = try #require(text.range(of: "\r\u{1B}[J", options: .backwards))
+    let samplerLine = try #require(text.range(of: "3  KSampler", options: .backwards))
+    #expect(erase.lowerBound < samplerLine.lowerBound)
+  }
+
   @Test func previewsReplaceEachOtherInPlace() async throws {
     let simulator = try ComfySimulator(
       SimulatorConfiguration(stepDelay: .milliseconds(150), samplerPreviews: true))
