@@ -83,7 +83,9 @@ struct ViewTerminalTests {
     ]
     let result = try await PseudoTerminal.run(
       ["--no-init", "-c", "images; view pic.png"], in: folder,
-      size: PseudoTerminal.Size(columns: 100, rows: 40), environment: ["TERM": "xterm"], replies: replies)
+      size: PseudoTerminal.Size(columns: 100, rows: 40),
+      // The test answers as fast as its thread is scheduled: on a loaded machine that can pass 300 ms.
+      environment: ["TERM": "xterm", "COMFYSH_QUERY_TIMEOUT_MS": "5000"], replies: replies)
     #expect(result.status == 0, "\(result.text)")
     #expect(result.text.contains("drawn with sixel (the terminal's device attributes include 4 (sixel))"))
     #expect(result.text.contains("cells 6×13 px (the terminal said)"))
@@ -98,7 +100,8 @@ struct ViewTerminalTests {
     ]
     let result = try await PseudoTerminal.run(
       ["--no-init", "-c", "view pic.png"], in: folder, size: Self.window,
-      environment: ["TERM": "xterm-256color", "COLORTERM": "truecolor"], replies: replies)
+      environment: ["TERM": "xterm-256color", "COLORTERM": "truecolor", "COMFYSH_QUERY_TIMEOUT_MS": "5000"],
+      replies: replies)
     #expect(result.status == 0, "\(result.text)")
     // The terminal turns each line feed into CR LF; the block rows are the lines with half blocks,
     // once the queries comfysh asked the terminal are taken out.
@@ -169,14 +172,14 @@ struct ViewTerminalTests {
   @Test(arguments: ["sixel", "blocks", "iterm"])
   func previewsOfOtherProtocolsAreDrawnOverTheSameRows(_ graphics: String) async throws {
     let simulator = try ComfySimulator(
-      SimulatorConfiguration(stepDelay: .milliseconds(150), samplerPreviews: true))
+      SimulatorConfiguration(stepDelay: .milliseconds(250), samplerPreviews: true))
     try await simulator.start()
     defer { Task { await simulator.stop() } }
     let example = Binary.packageRoot + "/Docs/examples/txt2img.json"
     let result = try await PseudoTerminal.run(
       [
         "--no-init", "--server", simulator.baseURL, "-c",
-        "images \(graphics); load \(example); set 3.steps 6; run; watch --preview",
+        "images \(graphics); load \(example); set 3.steps 8; run; watch --preview",
       ], in: Binary.temporaryFolder(), size: Self.window, environment: ["TERM": "xterm-256color"])
     await simulator.stop()
     #expect(result.status == 0, "\(result.text.suffix(800))")
@@ -200,7 +203,7 @@ struct ViewTerminalTests {
 
   @Test func previewsReplaceEachOtherInPlace() async throws {
     let simulator = try ComfySimulator(
-      SimulatorConfiguration(stepDelay: .milliseconds(150), samplerPreviews: true))
+      SimulatorConfiguration(stepDelay: .milliseconds(250), samplerPreviews: true))
     try await simulator.start()
     defer { Task { await simulator.stop() } }
     let folder = Binary.temporaryFolder()
@@ -208,7 +211,7 @@ struct ViewTerminalTests {
     let result = try await PseudoTerminal.run(
       [
         "--no-init", "--server", simulator.baseURL, "-c",
-        "load \(example); set 3.steps 6; run; watch --preview",
+        "load \(example); set 3.steps 8; run; watch --preview",
       ],
       in: folder, size: Self.window, environment: ["TERM": "xterm-kitty"])
     await simulator.stop()

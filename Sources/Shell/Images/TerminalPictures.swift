@@ -146,10 +146,17 @@ public final class TerminalPictures {
     let tty = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)
     let fd = tty >= 0 ? tty : (isatty(0) == 1 ? 0 : -1)
     defer { if tty >= 0 { close(tty) } }
-    guard fd >= 0, let answer = try? TerminalQuery.ask(fileDescriptor: fd), !answer.isEmpty else {
-      return nil
-    }
+    guard fd >= 0, let answer = try? TerminalQuery.ask(fileDescriptor: fd, timeoutMs: queryTimeoutMs),
+      !answer.isEmpty
+    else { return nil }
     return TerminalReplies.parse(answer)
+  }
+
+  /// How long a terminal may take to answer: 300 ms, or `COMFYSH_QUERY_TIMEOUT_MS` (a terminal
+  /// far away over ssh answers later; every terminal answers the last query, so this is a ceiling).
+  static var queryTimeoutMs: Int {
+    ShellPaths.environment("COMFYSH_QUERY_TIMEOUT_MS").flatMap { Int($0) }.map { min(max($0, 10), 10_000) }
+      ?? 300
   }
 
   static func writeAll(_ bytes: [UInt8]) {
