@@ -84,6 +84,8 @@ final class WatchView {
     live = onTerminal ? LiveLine() : nil
     pane = onTerminal && preview && session.pictures.drawing ? PreviewPane(pictures: session.pictures) : nil
     drawsResults = !background && session.pictures.drawing && session.pictures.mode == .on
+    // Asked now, if at all, not between two progress frames.
+    if pane != nil || drawsResults { _ = session.pictures.decision() }
   }
 
   /// Handles one follow event; throws a `ShellError` when the prompt failed, was interrupted or cancelled.
