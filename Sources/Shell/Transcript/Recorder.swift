@@ -92,13 +92,15 @@ public final class Recorder {
     append(text)
   }
 
-  /// A failed command becomes a comment, so the script stays replayable.
+  /// A failed command becomes a comment, so the script stays replayable; a message of several lines
+  /// goes on in `#   ` comment lines.
   public func recordFailure(source: String, message: String) {
     let lines = source.split(separator: "\n", omittingEmptySubsequences: false)
+    let messageLines = redact(message).split(whereSeparator: \.isNewline).map(String.init)
     var text = ""
     for (i, line) in lines.enumerated() {
       text += "# " + redact(String(line))
-      if i == lines.count - 1 { text += "   (failed: \(redact(message)))" }
+      if i == lines.count - 1 { text += "   (failed: " + messageLines.joined(separator: "\n#   ") + ")" }
       text += "\n"
     }
     append(text)
