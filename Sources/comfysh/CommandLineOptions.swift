@@ -51,6 +51,8 @@ enum CommandLineOptions {
                             rules; without it the file's own fields tell); with --sim, the version
                             the simulator answers as: 0.3.64 (default) or 0.33
       --record FILE         record the session to a script
+      --keep-outputs        with --record: download the files prompts write into FILE's folder
+                            (session.comfy → session.outputs/), noted in `#@ output` lines
       --check               replay a recorded transcript and compare its outputs
       --update              replay a recorded transcript and rewrite its outputs
       --keep-going          go on after a failing script command
@@ -132,6 +134,7 @@ enum CommandLineOptions {
         }
         options.comfyUIVersion = text
       case "--record": options.recordPath = try take()
+      case "--keep-outputs": options.keepOutputs = true
       case "--sim": options.useSimulator = true
       case "--check": options.check = true
       case "--update": options.update = true
@@ -151,6 +154,10 @@ enum CommandLineOptions {
         message: "comfysh takes one file, got \(positional.joined(separator: " ")); quote names with spaces")
     }
     options.file = positional.first
+    if options.keepOutputs && options.recordPath == nil {
+      throw UsageError(
+        message: "--keep-outputs goes with --record FILE: comfysh --record session.comfy --keep-outputs")
+    }
     if options.check && options.update {
       throw UsageError(
         message: "--check and --update exclude each other: --check compares, --update rewrites")
