@@ -5,7 +5,7 @@ struct RecordCommand: Command {
   static let group = CommandGroup.sessions
   static let usage = "record FILE [--keep-outputs] | record stop"
   static let summary =
-    "Record the session: each command and its output (#> lines) is appended to FILE as it finishes; --keep-outputs also downloads the files finished prompts wrote into a folder beside it (session.comfy → session.outputs/) and notes each with a `#@ output` line; `record stop` ends it."
+    "Record the session: each command and its output (#> lines) is appended to FILE as it finishes; --keep-outputs also downloads the files finished prompts wrote into a folder beside it (session.comfy → session.outputs/) and notes each with a `#@ output` line, so `comfysh render` needs no server; `record stop` ends it."
   static let example = "record session.comfy"
   static let arguments: [ArgumentKind] = [.path]
 
