@@ -208,6 +208,7 @@ struct NotebookPageTests {
     #expect(status == 0, "\(shell.output.stderr)")
     let html = try #require(h.shell.read("old.html"))
     #expect(html.contains("<h1>Made long ago</h1>"))
+    #expect(html.contains(" · made by the replay · 64×64</figcaption>"))
     #expect(!html.contains("08c130bb"))
     #expect(html.contains("queued "))
     let pictures = dataURIs(in: html)
@@ -260,6 +261,62 @@ struct NotebookPageTests {
     (status, shell) = await render(options(good, output: folder))
     #expect(status == 2)
     #expect(shell.output.stderr.contains("is a folder"))
+  }
+
+  @Test(arguments: [
+    ("jpeg-420.jpg", "<img src=\"data:image/jpeg;base64,"),
+    ("gif-animated.gif", "<img src=\"data:image/gif;base64,"),
+    ("webp-lossy.webp", "<img src=\"data:image/webp;base64,"),
+    ("video.mp4", "<video controls src=\"data:video/mp4;base64,"),
+    ("video.webm", "<video controls src=\"data:video/webm;base64,"),
+    ("audio.wav", "<audio controls src=\"data:audio/wav;base64,"),
+    ("audio.flac", "<audio controls src=\"data:audio/flac;base64,"),
+  ])
+  func eachKindOfOutputIsInsideThePage(file: String, element: String) throws {
+    let bytes = try FileIO.read(mediaFixtures + "/" + file)
+    let picture = PageImage(
+      name: file, serverPath: "output/" + file, promptID: "p1", node: "9", content: .bytes(bytes))
+    let html = NotebookHTML.figure(picture, number: 1, keptWord: "kept") { _ in .success([]) }
+    #expect(html.contains(element), "\(html.prefix(200))")
+    #expect(html.contains("id=\"output-1\""))
+    #expect(html.contains("output/\(file) · prompt p1 · node 9 · from the server"))
+    let uri = try #require(dataURIs(in: html).first)
+    #expect(uri.bytes == bytes)
+  }
+
+  @Test func anOutputThePageCannotShowIsNamed() {
+    let text = PageImage(
+      name: "notes.txt", serverPath: "output/notes.txt", promptID: "p1", node: "2",
+      content: .bytes(Array("<hello>".utf8)))
+    let html = NotebookHTML.figure(text, number: 3, keptWord: "kept") { _ in .success([]) }
+    #expect(html.contains("notes.txt: not a picture, video or sound this page can show (7 bytes)"))
+    #expect(!html.contains("<hello>"))
+    let unreadable = PageImage(
+      name: "a.png", serverPath: nil, promptID: "p1", node: nil, content: .file("/nowhere/a.png"))
+    let missing = NotebookHTML.figure(unreadable, number: 4, keptWord: "kept") { path in
+      .failure(PageImages.Reason("cannot read \(path)"))
+    }
+    #expect(missing.contains("<figure class=\"missing\" id=\"output-4\"><p>cannot read /nowhere/a.png</p>"))
+  }
+
+  @Test func anUnreadableAnnotationIsLeftOutWithAWarning() async throws {
+    let folder = TemporaryFolder.make()
+    let session = folder + "/s.comfy"
+    try FileIO.writeAtomically(session, text: "echo hi\n#> hi\n#@ output p1 3 output/a.png\n")
+    let (status, shell) = await render(options(session))
+    #expect(status == 0)
+    #expect(
+      shell.output.stderr.contains(
+        "warning: line 3: an unreadable #@ output line (it needs PROMPT NODE TYPE/SUBFOLDER/NAME -> PATH); it was left out"
+      ), "\(shell.output.stderr)")
+    #expect(try FileIO.readText(folder + "/s.html").contains("<pre class=\"output\">hi</pre>"))
+  }
+
+  /// Tests/Fixtures/Media.
+  var mediaFixtures: String {
+    var path = String(#filePath)
+    for _ in 0..<2 { path = FileIO.parentFolder(of: path) }
+    return path + "/Fixtures/Media"
   }
 
   // MARK: - Helpers

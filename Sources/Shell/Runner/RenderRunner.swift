@@ -144,7 +144,8 @@ public enum RenderRunner {
     let written: String
     switch format {
     case .html:
-      written = NotebookHTML.render(page, name: name, images: images) { path in
+      let keptWord = options.replay ? "made by the replay" : "kept"
+      written = NotebookHTML.render(page, name: name, images: images, keptWord: keptWord) { path in
         do {
           return .success(try FileIO.read(path, limit: .workflow))
         } catch {

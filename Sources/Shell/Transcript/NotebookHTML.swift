@@ -8,9 +8,9 @@ enum NotebookHTML {
   static let embeddedMediaLimit = 16 << 20
 
   /// The page; `images` holds each cell's pictures (same order as `page.cells`), `read` gets a kept
-  /// file's bytes (or why it cannot).
+  /// file's bytes (or why it cannot); `keptWord` says in captions where files on disk came from.
   static func render(
-    _ page: NotebookPage, name: String, images: [[PageImage]],
+    _ page: NotebookPage, name: String, images: [[PageImage]], keptWord: String = "kept",
     read: (String) -> Result<[UInt8], PageImages.Reason>
   ) -> String {
     let title = page.title ?? name
@@ -58,7 +58,7 @@ enum NotebookHTML {
         }
         for picture in pictures {
           figureNumber += 1
-          html += figure(picture, number: figureNumber, read: read)
+          html += figure(picture, number: figureNumber, keptWord: keptWord, read: read)
         }
         html += "</section>\n"
       }
@@ -69,7 +69,7 @@ enum NotebookHTML {
 
   /// One output: the picture (or video, sound), its name and where it came from; or why it is missing.
   static func figure(
-    _ picture: PageImage, number: Int, read: (String) -> Result<[UInt8], PageImages.Reason>
+    _ picture: PageImage, number: Int, keptWord: String, read: (String) -> Result<[UInt8], PageImages.Reason>
   ) -> String {
     let anchor = "id=\"output-\(number)\""
     var caption = escape(picture.serverPath ?? picture.name)
@@ -90,7 +90,7 @@ enum NotebookHTML {
         return
           "<figure class=\"missing\" \(anchor)><p>\(escape(reason.description))</p><figcaption>\(caption)</figcaption></figure>\n"
       }
-      caption += " · kept"
+      caption += " · " + keptWord
     }
     let alt = escape(picture.name)
     if let format = ImageFormat.sniff(bytes) {
