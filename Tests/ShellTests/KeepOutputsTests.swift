@@ -108,6 +108,25 @@ struct KeepOutputsTests {
     await h.close()
   }
 
+  @Test func aKeyInAFileNameReachesNeitherTheRecordingNorTheFolder() async throws {
+    let h = try await ServerHarness()
+    let key = "comfyui-5ec7" + String(repeating: "d00d", count: 14) + "e7e7"
+    await h.loadBasic(prefix: key)
+    _ = await h.ok("record session.comfy --keep-outputs")
+    _ = await h.ok("run")
+    _ = await h.ok("watch")
+    _ = await h.ok("record stop")
+    let recorded = try #require(h.shell.read("session.comfy"))
+    #expect(!recorded.contains("d00dd00d"), "\(recorded)")
+    let names = FileIO.names(in: h.shell.folder + "/session.outputs")
+    #expect(names.count == 1)
+    #expect(!names.joined().contains("d00dd00d"), "\(names)")
+    let kept = try KeptOutput.parse(
+      try #require(recorded.split(separator: "\n").map(String.init).first(where: KeptOutput.isAnnotation)))
+    #expect(FileIO.exists(h.shell.folder + "/" + kept.localPath), "\(kept.localPath)")
+    await h.close()
+  }
+
   @Test func aFailedDownloadIsAWarningAndTheRecordingGoesOn() async throws {
     let h = try await ServerHarness()
     await h.loadBasic()

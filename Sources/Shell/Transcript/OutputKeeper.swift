@@ -72,10 +72,11 @@ public final class OutputKeeper {
     }
     do {
       let bytes = try await session.request { try await session.server.client.view(file) }
-      let sub = DownloadCommand.safeSubfolder(file.subfolder)
+      // A key in a file's name (a filename_prefix) is masked on disk as in the recording.
+      let sub = session.masked(DownloadCommand.safeSubfolder(file.subfolder))
       let target = try DownloadCommand.write(
         bytes, folder: sub.isEmpty ? folder : folder + "/" + sub,
-        name: DownloadCommand.safeName(file.filename))
+        name: session.masked(DownloadCommand.safeName(file.filename)))
       let local = relative(target)
       keptFiles[file.path] = local
       return KeptOutput(promptID: promptID, node: node, serverPath: file.path, localPath: local).line
