@@ -53,7 +53,7 @@ if [ -n "$skipped" ]; then
 fi
 
 for check in Scripts/terminal-test.sh Scripts/terminal-keys-test.sh Scripts/terminal-image-test.sh \
-  Scripts/check-python-client.sh Scripts/check-transcripts.sh Scripts/check-frontend.sh; do
+  Scripts/check-python-client.sh Scripts/check-transcripts.sh Scripts/check-render.sh Scripts/check-frontend.sh; do
   if [ ! -x "$check" ]; then
     echo "error: $check is missing or not executable" >&2
     exit 1

@@ -40,6 +40,21 @@ enum Comfysh {
       exit(status)
     case .simulator(let options):
       exit(await SimulatorRunner.serve(options))
+    case .render(var options):
+      var simulator: ComfySimulator?
+      if options.useSimulator {
+        do {
+          let version = options.comfyUIVersion.flatMap(SimulatedVersion.init(option:)) ?? .comfyUI0_3_64
+          simulator = try await SimulatorRunner.startForSession(version)
+          options.simulatorURL = simulator?.baseURL
+        } catch {
+          TextSink.stderr.write("comfysh: cannot start the simulator: \(error)\n")
+          exit(1)
+        }
+      }
+      let status = await RenderRunner.run(options)
+      await simulator?.stop()
+      exit(status)
     }
   }
 }

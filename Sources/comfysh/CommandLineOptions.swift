@@ -8,6 +8,7 @@ import Workflow
 enum Invocation: Equatable {
   case shell(ShellOptions)
   case simulator(SimulatorOptions)
+  case render(RenderOptions)
   case help(String)
   case version
 }
@@ -35,6 +36,7 @@ enum CommandLineOptions {
            comfysh -c 'CMD; CMD' [FILE.json]
            comfysh --check | --update SCRIPT.comfy
            comfysh sim [--port N] [--comfyui VERSION] [--catalog FILE] [--data DIR] [--step-delay MS] [--previews] [--frontend DIR]
+           comfysh render SESSION.comfy [--html | --md] [-o FILE] [--replay] [--server URL | --sim]
            comfysh help [COMMAND]     the shell's help (a file named help: ./help)
 
     An interactive shell for ComfyUI workflows in API format.
@@ -52,6 +54,8 @@ enum CommandLineOptions {
                             rules; without it the file's own fields tell); with --sim, the version
                             the simulator answers as: 0.3.64 (default) or 0.33
       --record FILE         record the session to a script
+      --keep-outputs        with --record: download the files prompts write into FILE's folder
+                            (session.comfy → session.outputs/), for `comfysh render`
       --check               replay a recorded transcript and compare its outputs
       --update              replay a recorded transcript and rewrite its outputs
       --keep-going          go on after a failing script command
@@ -82,8 +86,29 @@ enum CommandLineOptions {
                         comfyui-frontend-package (pip install comfyui-frontend-package==1.27.10)
     """
 
+  static let renderUsage = """
+    usage: comfysh render SESSION.comfy [--html | --md] [-o FILE] [--replay] [--server URL | --sim]
+
+    Turns a recorded session into a page, like a notebook: its comments as prose, each command and
+    its output, and the pictures its prompts made after the command that showed them.
+
+      --html, --md      the format (default: from -o's extension, else HTML). HTML is one file with
+                        the pictures inside; Markdown links them (fetched ones go to PAGE.files/)
+      -o FILE           where to write (default: SESSION with .html or .md, beside it)
+      --replay          run the session again first (like --update, into a temporary copy) and show
+                        what it prints and makes now
+      --server URL      where pictures that were not kept are fetched from, and --replay runs
+                        (default: $COMFYSH_SERVER, else http://127.0.0.1:8188)
+      --sim             the built-in simulator instead (it knows no earlier prompts: use --replay)
+      --comfyui VERSION with --sim: answer as 0.3.64 (default) or 0.33
+
+    Pictures come from the files `record --keep-outputs` kept (`#@ output` lines), else from the
+    server's /history and /view. A picture that cannot be had is named on the page, with a warning.
+    """
+
   static func parse(_ arguments: [String]) throws(UsageError) -> Invocation {
     if arguments.first == "sim" { return try parseSimulator(Array(arguments.dropFirst())) }
+    if arguments.first == "render" { return try parseRender(Array(arguments.dropFirst())) }
     // `comfysh help [COMMAND]` is the shell's `help`, as `comfysh sim` is the simulator (`./help` is a file).
     if arguments.first == "help" {
       guard arguments.count <= 2 else {
@@ -134,6 +159,7 @@ enum CommandLineOptions {
         }
         options.comfyUIVersion = text
       case "--record": options.recordPath = try take()
+      case "--keep-outputs": options.keepOutputs = true
       case "--sim": options.useSimulator = true
       case "--check": options.check = true
       case "--update": options.update = true
@@ -153,6 +179,10 @@ enum CommandLineOptions {
         message: "comfysh takes one file, got \(positional.joined(separator: " ")); quote names with spaces")
     }
     options.file = positional.first
+    if options.keepOutputs && options.recordPath == nil {
+      throw UsageError(
+        message: "--keep-outputs goes with --record FILE: comfysh --record session.comfy --keep-outputs")
+    }
     if options.check && options.update {
       throw UsageError(
         message: "--check and --update exclude each other: --check compares, --update rewrites")
@@ -168,6 +198,74 @@ enum CommandLineOptions {
       throw UsageError(message: "--sim and --server exclude each other: --sim starts its own server")
     }
     return .shell(options)
+  }
+
+  /// `comfysh render SESSION [--html|--md] [-o FILE] [--replay] [--server URL|--sim] [--comfyui VERSION]`.
+  static func parseRender(_ arguments: [String]) throws(UsageError) -> Invocation {
+    var options = RenderOptions()
+    var sessions: [String] = []
+    var index = 0
+    var onlyPositional = false
+    while index < arguments.count {
+      let argument = arguments[index]
+      if onlyPositional || !argument.hasPrefix("-") || argument == "-" {
+        sessions.append(argument)
+        index += 1
+        continue
+      }
+      var name = argument
+      var inlineValue: String?
+      if argument.hasPrefix("--"), let equals = argument.firstIndex(of: "=") {
+        name = String(argument[..<equals])
+        inlineValue = String(argument[argument.index(after: equals)...])
+      }
+      func take() throws(UsageError) -> String {
+        if let inlineValue { return inlineValue }
+        index += 1
+        guard index < arguments.count else {
+          throw UsageError(message: "\(name) needs a value\n\n\(renderUsage)")
+        }
+        return arguments[index]
+      }
+      switch name {
+      case "--": onlyPositional = true
+      case "-h", "--help": return .help(renderUsage)
+      case "--html", "--md":
+        let format: PageFormat = name == "--html" ? .html : .markdown
+        if let chosen = options.format, chosen != format {
+          throw UsageError(message: "--html and --md exclude each other: a page is one or the other")
+        }
+        options.format = format
+      case "-o", "--output": options.outputPath = try take()
+      case "--replay": options.replay = true
+      case "--server": options.server = try take()
+      case "--sim": options.useSimulator = true
+      case "--comfyui":
+        let text = try take()
+        guard SimulatedVersion(option: text) != nil else {
+          throw UsageError(message: "--comfyui takes 0.3.64 or 0.33 for the simulator, not \(text)")
+        }
+        options.comfyUIVersion = text
+      default:
+        throw UsageError(message: "unknown option \(argument) for comfysh render\n\n\(renderUsage)")
+      }
+      index += 1
+    }
+    guard sessions.count == 1, let session = sessions.first else {
+      throw UsageError(
+        message: sessions.isEmpty
+          ? "comfysh render needs a recorded session: comfysh render session.comfy"
+          : "comfysh render takes one session, got \(sessions.joined(separator: " ")); quote names with spaces"
+      )
+    }
+    options.sessionPath = session
+    if options.useSimulator && options.server != nil {
+      throw UsageError(message: "--sim and --server exclude each other: --sim starts its own server")
+    }
+    if options.comfyUIVersion != nil && !options.useSimulator {
+      throw UsageError(message: "--comfyui goes with --sim: the version the simulator answers as")
+    }
+    return .render(options)
   }
 
   static func parseSimulator(_ arguments: [String]) throws(UsageError) -> Invocation {

@@ -92,6 +92,21 @@ import Testing
         """)
   }
 
+  @Test func aFailedCommandWithAMessageOfSeveralLinesStaysAComment() throws {
+    let path = TemporaryFolder.make() + "/failed.comfy"
+    let recorder = try Recorder(path: path)
+    recorder.record(source: "echo hi", output: ["hi"])
+    recorder.recordFailure(
+      source: "run", message: "the server refused the prompt\n  3.images: missing\nnothing was queued")
+    recorder.close()
+    let text = try FileIO.readText(path)
+    #expect(
+      text
+        == "echo hi\n#> hi\n# run   (failed: the server refused the prompt\n#     3.images: missing\n#   nothing was queued)\n"
+    )
+    #expect(try Transcript(text: text).entries.count == 1)
+  }
+
   @Test func recordingASessionReplaysWithCheck() async throws {
     let h = ShellHarness()
     h.interpreter.keepGoing = true

@@ -18,6 +18,8 @@ public struct ShellOptions: Sendable, Equatable {
   /// `--comfyui VERSION`: the version a `--catalog` file came from.
   public var comfyUIVersion: String?
   public var recordPath: String?
+  /// `--keep-outputs` (with `--record`): the prompts' files go into a folder beside the recording.
+  public var keepOutputs = false
   public var keepGoing = false
   public var noInit = false
   public var json = false

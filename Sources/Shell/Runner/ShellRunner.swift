@@ -56,7 +56,7 @@ public enum ShellRunner {
 
     if let path = options.recordPath {
       do {
-        session.recorder = try session.startRecording(to: path)
+        session.recorder = try session.startRecording(to: path, keepOutputs: options.keepOutputs)
       } catch {
         console.error(ShellError.from(error).message)
         return 2

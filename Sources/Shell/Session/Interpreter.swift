@@ -65,6 +65,9 @@ public final class Interpreter {
           } else {
             recorder.record(source: statement.source, output: output)
           }
+          if let keeper = recorder.outputKeeper {
+            recorder.annotate(await keeper.keepFinishedOutputs(of: session))
+          }
           if let problem = recorder.writeError {
             stopRecording(recorder, problem)
             allSucceeded = false

@@ -17,6 +17,8 @@ public final class Recorder {
   /// Why the last write failed (a full disk, a removed folder); the file was cut back to the last
   /// finished command, and nothing more is written.
   public private(set) var writeError: String?
+  /// `--keep-outputs`: downloads the files of finished prompts beside the recording after each command.
+  public var outputKeeper: OutputKeeper?
 
   /// Opens `path` for appending. A new file is created; an existing one must be a regular file that
   /// is already a comfysh script, so a workflow, an image or any other file is never appended to.
@@ -92,16 +94,24 @@ public final class Recorder {
     append(text)
   }
 
-  /// A failed command becomes a comment, so the script stays replayable.
+  /// A failed command becomes a comment, so the script stays replayable; a message of several lines
+  /// goes on in `#   ` comment lines.
   public func recordFailure(source: String, message: String) {
     let lines = source.split(separator: "\n", omittingEmptySubsequences: false)
+    let messageLines = redact(message).split(whereSeparator: \.isNewline).map(String.init)
     var text = ""
     for (i, line) in lines.enumerated() {
       text += "# " + redact(String(line))
-      if i == lines.count - 1 { text += "   (failed: \(redact(message)))" }
+      if i == lines.count - 1 { text += "   (failed: " + messageLines.joined(separator: "\n#   ") + ")" }
       text += "\n"
     }
     append(text)
+  }
+
+  /// Annotation lines (`#@ output …`) after the last command: comments to a replay.
+  public func annotate(_ lines: [String]) {
+    guard !lines.isEmpty else { return }
+    append(lines.map { redact($0) + "\n" }.joined())
   }
 
   /// A comment line (`# recording started …`).

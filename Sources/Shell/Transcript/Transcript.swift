@@ -49,11 +49,14 @@ public struct Transcript: Sendable {
   /// Other lines — comments, blank lines, the commands themselves — stay as they were. A `#> ` line
   /// inside a command that spans lines (a JSON value) is part of the command and stays; one inside a
   /// `for` block is an old output line and goes, the block's outputs following it.
-  public func rewritten(with outputs: [[String]]) -> String {
+  ///
+  /// With `annotations` (a replay that kept outputs anew), the old `#@ ` lines go and each statement's
+  /// new ones follow its outputs.
+  public func rewritten(with outputs: [[String]], annotations: [[String]]? = nil) -> String {
     var result: [String] = []
     var entryIndex = 0
     for (index, line) in lines.enumerated() {
-      var keep = Transcript.outputText(line) == nil
+      var keep = Transcript.outputText(line) == nil && !(annotations != nil && line.hasPrefix("#@ "))
       if !keep, entryIndex < entries.count, case .command = entries[entryIndex].statement {
         let entry = entries[entryIndex]
         keep = entry.statement.line - 1 <= index && index <= entry.lastLine
@@ -63,6 +66,7 @@ public struct Transcript: Sendable {
       while entryIndex < entries.count, entries[entryIndex].lastLine == index {
         let new = entryIndex < outputs.count ? outputs[entryIndex] : entries[entryIndex].expected
         result += new.map { $0.isEmpty ? "#>" : "#> " + $0 }
+        if let annotations, entryIndex < annotations.count { result += annotations[entryIndex] }
         entryIndex += 1
       }
     }

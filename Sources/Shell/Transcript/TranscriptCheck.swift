@@ -47,6 +47,10 @@ public enum TranscriptCheck {
     console.flush()
     let name = FileIO.baseName(of: path)
     let count = Render.plural(transcript.entries.count, "command")
+    let missingKept = missingKeptFiles(transcript, folder: FileIO.parentFolder(of: path), file: name)
+    if update {
+      for line in missingKept { console.warning(line) }
+    }
     if update {
       let rewritten = transcript.rewritten(with: outputs)
       if rewritten != text {
@@ -64,6 +68,13 @@ public enum TranscriptCheck {
           "changed": .int(differing),
         ])
       return 0
+    }
+    if !missingKept.isEmpty {
+      console.print(lines: report + missingKept)
+      console.error(
+        "\(name): \(Render.plural(missingKept.count, "kept output")) missing (record again with --keep-outputs, or delete their #@ output lines)"
+          + (differing > 0 ? "; and \(differing) of \(count) differ" : ""))
+      return 1
     }
     if differing == 0 {
       console.result(
@@ -85,6 +96,26 @@ public enum TranscriptCheck {
         "\(name): \(differing) of \(count) differ (comfysh --update \(path) accepts the new output)")
     }
     return 1
+  }
+
+  /// The `#@ output` lines (from `record --keep-outputs`) whose kept file is gone, or that cannot be
+  /// read, as report lines: a replay compares outputs, and the files a page needs must still be there.
+  static func missingKeptFiles(_ transcript: Transcript, folder: String, file: String) -> [String] {
+    var lines: [String] = []
+    for (index, line) in transcript.lines.enumerated() where KeptOutput.isAnnotation(line) {
+      do {
+        let kept = try KeptOutput.parse(line)
+        let local = FileIO.resolve(kept.localPath, relativeTo: folder)
+        if !FileIO.exists(local) || FileIO.isFolder(local) {
+          lines.append(
+            "\(file):\(index + 1): the kept output \(kept.localPath) (\(kept.serverPath) of prompt \(kept.promptID)) is missing"
+          )
+        }
+      } catch {
+        lines.append("\(file):\(index + 1): an unreadable #@ output line: \(error.reason)")
+      }
+    }
+    return lines
   }
 
   static func linesMatch(_ expected: [String], _ actual: [String]) -> Bool {
