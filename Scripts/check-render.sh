@@ -15,10 +15,6 @@ chromium=${CHROMIUM:-chromium-headless-shell}
 
 have_tools() { command -v "$chromium" >/dev/null && command -v convert >/dev/null; }
 if ! have_tools; then
-  echo "check-render: $chromium or ImageMagick's convert is missing; running Scripts/setup.sh"
-  Scripts/setup.sh >/dev/null 2>&1 || true
-fi
-if ! have_tools; then
   if [ "$strict" = 1 ]; then
     echo "check-render: error: $chromium and ImageMagick's convert are needed (Scripts/setup.sh installs them)" >&2
     exit 1
