@@ -1,5 +1,6 @@
 import ComfySim
 import Shell
+import Workflow
 
 #if canImport(Glibc)
 import Glibc
@@ -11,6 +12,7 @@ enum Comfysh {
   static let version = "comfysh 0.1"
 
   static func main() async {
+    Allocator.useOneArena()
     let invocation: Invocation
     do {
       invocation = try CommandLineOptions.parse(Array(CommandLine.arguments.dropFirst()))

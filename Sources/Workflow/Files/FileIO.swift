@@ -74,7 +74,19 @@ public enum FileIO {
     if kind == S_IFDIR { throw FileError(path: path, reason: "is a folder, not a file") }
     if kind == S_IFREG && Int(info.st_size) > limit.bytes { throw limit.error(path) }
     var result: [UInt8] = []
-    result.reserveCapacity(kind == S_IFREG && info.st_size > 0 ? Int(info.st_size) : 4096)
+    if kind == S_IFREG && info.st_size > 0 {
+      // Straight into an array of the file's size and one byte more, which tells a file that grew
+      // (read on below) from one that did not, without copying through a chunk.
+      result = [UInt8](repeating: 0, count: Int(info.st_size) + 1)
+      let filled = try readFully(fd, into: &result, path: path)
+      guard filled <= limit.bytes else { throw limit.error(path) }
+      if filled < result.count {
+        result.removeLast(result.count - filled)
+        return result
+      }
+    } else {
+      result.reserveCapacity(4096)
+    }
     var chunk = [UInt8](repeating: 0, count: 65536)
     while true {
       let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
@@ -96,13 +108,35 @@ public enum FileIO {
     return result
   }
 
+  /// Reads into `buffer` from its start until it is full or the file ends; the count read.
+  private static func readFully(
+    _ fd: Int32, into buffer: inout [UInt8], path: String
+  ) throws(FileError) -> Int {
+    var filled = 0
+    while filled < buffer.count {
+      let n = buffer.withUnsafeMutableBytes { bytes -> Int in
+        guard let base = bytes.baseAddress else { return 0 }
+        return Glibc.read(fd, base + filled, bytes.count - filled)
+      }
+      if n < 0 {
+        if Glibc.errno == EINTR { continue }
+        throw .errno(path)
+      }
+      if n == 0 { break }
+      filled += n
+    }
+    return filled
+  }
+
   /// `read` on a thread of its own, so a slow pipe never holds a cooperative thread; cancelling the
-  /// task (Ctrl-C) stops it.
+  /// task (Ctrl-C) stops it. A regular file, which never waits for a writer, is read on the calling
+  /// thread: starting a thread (and the memory arena it allocates from) cost more than the read.
   public static func readInterruptibly(
     _ path: String, limit: ReadLimit = .workflow
   ) async throws(FileError)
     -> [UInt8]
   {
+    if kind(of: path) == .regular { return try read(path, limit: limit, cancelled: { Task.isCancelled }) }
     let stop = CancelFlag()
     let result: Result<[UInt8], FileError> = await withTaskCancellationHandler {
       await OwnThread.run {

@@ -28,8 +28,6 @@ public struct Workflow: Sendable, Equatable {
     guard case .object(let members) = value else {
       throw WorkflowError("an API-format workflow is a JSON object of nodes, but this is \(value.typeName)")
     }
-    var nodes: [Node] = []
-    nodes.reserveCapacity(members.count)
     for (id, raw) in members {
       guard case .object(let fields) = raw else {
         throw WorkflowError("node \(id) is \(raw.typeName), not an object with class_type and inputs")
@@ -40,14 +38,20 @@ public struct Workflow: Sendable, Equatable {
           "node \(id)'s inputs is \(inputs.typeName), not an object of NAME: VALUE (in API format, \"inputs\": {\"images\": [\"8\", 0]})"
         )
       }
-      nodes.append(Node(id: id, fields: fields))
     }
-    self.nodes = OrderedDictionary(uncheckedUniqueKeys: members.keys, values: nodes)
+    // `mapValues` keeps the ids' hash table; making the dictionary from the ids hashed them all again.
+    let ids = members.keys
+    var position = 0
+    self.nodes = members.mapValues { raw in
+      defer { position += 1 }
+      guard case .object(let fields) = raw else { return Node(id: ids[position], fields: [:]) }  // checked above
+      return Node(id: ids[position], fields: fields)
+    }
   }
 
   /// The prompt as JSON, nodes and fields in order.
   public var json: JSONValue {
-    .object(JSONObject(uncheckedUniqueKeys: nodes.keys, values: nodes.values.map { .object($0.fields) }))
+    .object(nodes.mapValues { .object($0.fields) })
   }
 
   /// The next free numeric id: one more than the largest integer id (subgraph ids like `5:3` count as 5).

@@ -42,17 +42,17 @@ extension JSONValue {
 /// A recursive-descent reader over UTF-8 bytes. Members and elements are gathered on shared stacks
 /// and each object or list is made once at its full size; short strings are read once per distinct
 /// text (`StringTable`), which also tells cheaply whether an object repeats a name.
-struct JSONParser {
+struct JSONParser: ~Copyable {
   private let bytes: UnsafeBufferPointer<UInt8>
   private var index: Int = 0
   private var depth = 0
   private static let maximumDepth = 512
   /// Names of the members of the objects being read, innermost last; `keyIDs` holds their ids in
   /// `strings` (-1 for a name that is not in the table).
-  private var keys: [String] = []
-  private var keyIDs: [Int32] = []
+  private var keys = MovingStack<String>(capacity: 16)
+  private var keyIDs = MovingStack<Int32>(capacity: 16)
   /// Values of the objects' members and the lists' elements being read, innermost last.
-  private var values: [JSONValue] = []
+  private var values = MovingStack<JSONValue>(capacity: 16)
   /// Nil for a short text (a socket message), where making the table costs more than it saves.
   private var strings: StringTable?
   private static let smallestSharedText = 4096
@@ -62,10 +62,7 @@ struct JSONParser {
   init(_ bytes: UnsafeBufferPointer<UInt8>) {
     self.bytes = bytes
     if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { index = 3 }
-    if bytes.count >= Self.smallestSharedText { strings = StringTable() }
-    keys.reserveCapacity(16)
-    keyIDs.reserveCapacity(16)
-    values.reserveCapacity(16)
+    if bytes.count >= Self.smallestSharedText { strings = StringTable(documentLength: bytes.count) }
   }
 
   mutating func parseDocument() throws(JSONParseError) -> JSONValue {
@@ -126,9 +123,9 @@ struct JSONParser {
       }
       index += 1
       skipWhitespace()
-      keys.append(key.text)
-      keyIDs.append(key.id)
-      values.append(try parseValue())
+      keys.push(key.text)
+      keyIDs.push(key.id)
+      values.push(try parseValue())
       skipWhitespace()
       guard index < bytes.count else { throw error("the text ends inside an object; expected ',' or '}'") }
       if bytes[index] == UInt8(ascii: ",") {
@@ -147,24 +144,13 @@ struct JSONParser {
   /// its first place and takes its last value, as assigning them in order would.
   private mutating func makeObject(keysFrom base: Int, valuesFrom valueBase: Int) -> JSONObject {
     let repeats = repeatsAName(from: base)
-    let names = Self.popAll(&keys, downTo: base)
-    let members = Self.popAll(&values, downTo: valueBase)
-    while keyIDs.count > base { keyIDs.removeLast() }
+    let names = keys.popAll(from: base)
+    let members = values.popAll(from: valueBase)
+    keyIDs.drop(downTo: base)
     guard repeats else { return JSONObject(uncheckedUniqueKeys: names, values: members) }
     var object = JSONObject()
     for (name, value) in zip(names, members) { object[name] = value }
     return object
-  }
-
-  /// `stack[start...]` taken off the stack into an array of its own size, each element moved (not
-  /// copied and released).
-  private static func popAll<Element>(_ stack: inout [Element], downTo start: Int) -> ContiguousArray<Element>
-  {
-    var popped = ContiguousArray<Element>()
-    popped.reserveCapacity(stack.count - start)
-    while stack.count > start { popped.append(stack.removeLast()) }
-    popped.reverse()
-    return popped
   }
 
   /// Whether two of the names since `base` are equal: names from the table are equal when their ids
@@ -188,7 +174,9 @@ struct JSONParser {
       }
       return false
     }
-    return Set(keys[base...]).count != count
+    var seen = Set<String>(minimumCapacity: count)
+    for position in base..<keys.count where !seen.insert(keys[position]).inserted { return true }
+    return false
   }
 
   private mutating func parseArray() throws(JSONParseError) -> JSONValue {
@@ -203,7 +191,7 @@ struct JSONParser {
     let base = values.count
     while true {
       skipWhitespace()
-      values.append(try parseValue())
+      values.push(try parseValue())
       skipWhitespace()
       guard index < bytes.count else { throw error("the text ends inside a list; expected ',' or ']'") }
       if bytes[index] == UInt8(ascii: ",") {
@@ -212,11 +200,7 @@ struct JSONParser {
       }
       if bytes[index] == UInt8(ascii: "]") {
         index += 1
-        var elements: [JSONValue] = []
-        elements.reserveCapacity(values.count - base)
-        while values.count > base { elements.append(values.removeLast()) }
-        elements.reverse()
-        return .array(elements)
+        return .array(values.popArray(from: base))
       }
       throw error("expected ',' or ']' in a list")
     }
@@ -409,6 +393,72 @@ struct JSONParser {
   }
 }
 
+/// A stack that moves its top elements into a new array of their size: popping them one at a time off
+/// an `Array` and reversing them cost more than the rest of making an object.
+struct MovingStack<Element>: ~Copyable {
+  private var base: UnsafeMutablePointer<Element>
+  private var capacity: Int
+  private(set) var count = 0
+
+  init(capacity: Int) {
+    self.capacity = max(capacity, 1)
+    base = .allocate(capacity: self.capacity)
+  }
+
+  deinit {
+    base.deinitialize(count: count)
+    base.deallocate()
+  }
+
+  mutating func push(_ element: consuming Element) {
+    if count == capacity { grow() }
+    (base + count).initialize(to: element)
+    count += 1
+  }
+
+  subscript(position: Int) -> Element {
+    precondition(position >= 0 && position < count, "position outside the stack")
+    return base[position]
+  }
+
+  /// The elements from `start` to the top, in order, moved into an array of their own size.
+  mutating func popAll(from start: Int) -> ContiguousArray<Element> {
+    precondition(start >= 0 && start <= count, "start outside the stack")
+    // Not `init(unsafeUninitializedCapacity:)`: the standard library makes its buffer unspecialized,
+    // looking the element type's metadata up on every call.
+    var popped = ContiguousArray<Element>()
+    popped.reserveCapacity(count - start)
+    for position in start..<count { popped.append((base + position).move()) }
+    count = start
+    return popped
+  }
+
+  /// Takes the elements from `start` to the top off the stack.
+  mutating func drop(downTo start: Int) {
+    precondition(start >= 0 && start <= count, "start outside the stack")
+    (base + start).deinitialize(count: count - start)
+    count = start
+  }
+
+  /// `popAll` as an `Array`, for a list.
+  mutating func popArray(from start: Int) -> [Element] {
+    precondition(start >= 0 && start <= count, "start outside the stack")
+    var popped: [Element] = []
+    popped.reserveCapacity(count - start)
+    for position in start..<count { popped.append((base + position).move()) }
+    count = start
+    return popped
+  }
+
+  private mutating func grow() {
+    let larger = UnsafeMutablePointer<Element>.allocate(capacity: capacity * 2)
+    larger.moveInitialize(from: base, count: count)
+    base.deallocate()
+    base = larger
+    capacity *= 2
+  }
+}
+
 /// The strings of one document up to `maximumLength` bytes, each made once and shared by every place
 /// that writes the same bytes (a workflow repeats its member names, class names and small numbers on
 /// every node). Only strings written without escapes are kept, so equal ids mean equal text.
@@ -424,7 +474,16 @@ struct StringTable {
   static let maximumLength = 32
   private var entries: [Entry] = []
   /// Open addressing over `entries`: each slot holds an entry's index + 1, or 0 when empty.
-  private var slots = [Int32](repeating: 0, count: 64)
+  private var slots: [Int32]
+
+  /// Sized for a document of `documentLength` bytes (a workflow has a distinct string every 80 bytes
+  /// or so), so that a large one does not grow the table a dozen times.
+  init(documentLength: Int) {
+    var slotCount = 64
+    while slotCount < documentLength / 32 { slotCount *= 2 }
+    slots = [Int32](repeating: 0, count: slotCount)
+    entries.reserveCapacity(slotCount / 4)
+  }
 
   /// The text of `bytes[start..<start + count]` (decoded, ill-formed UTF-8 repaired) and its id, or -1.
   mutating func string(
@@ -441,7 +500,9 @@ struct StringTable {
     while true {
       let position = Int(slots[slot]) - 1
       if position < 0 { break }
-      if entries[position].count == count, memcmp(base + entries[position].start, base + start, count) == 0 {
+      if entries[position].count == count,
+        Self.same(base + entries[position].start, base + start, count: count)
+      {
         return (entries[position].text, Int32(position))
       }
       slot = (slot + 1) & mask
@@ -472,6 +533,26 @@ struct StringTable {
       while slots[slot] != 0 { slot = (slot + 1) & mask }
       slots[slot] = Int32(position + 1)
     }
+  }
+
+  /// Whether `count` bytes at `first` and `second` are equal, compared without calling `memcmp` (its
+  /// call cost more than comparing the few words of a short string).
+  private static func same(_ first: UnsafePointer<UInt8>, _ second: UnsafePointer<UInt8>, count: Int) -> Bool
+  {
+    var offset = 0
+    while offset + 8 <= count {
+      if UnsafeRawPointer(first + offset).loadUnaligned(as: UInt64.self)
+        != UnsafeRawPointer(second + offset).loadUnaligned(as: UInt64.self)
+      {
+        return false
+      }
+      offset += 8
+    }
+    while offset < count {
+      if first[offset] != second[offset] { return false }
+      offset += 1
+    }
+    return true
   }
 
   /// A hash of `count` bytes at `start`, reading whole words where `readable` bytes allow (the bytes
