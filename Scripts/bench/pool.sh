@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Pool sweeps (Docs/performance.md, "Pools"): a 300-prompt sweep over 1, 2 and 4 simulator members with a
-# fixed per-node delay, throughput against the sum of the members' own rates (each measured alone in the
+# fixed delay in its one sampler node (STEPS steps of DELAY_MS each), throughput against the sum of the members' own rates (each measured alone in the
 # same run), then a fault test: one member of three is killed (SIGKILL) mid-sweep, and every prompt must
 # end exactly once.
 #
@@ -11,8 +11,10 @@ cd "$(dirname "$0")/../.."
 
 BIN=${BIN:-$PWD/.build/debug/comfysh}
 PROMPTS=${PROMPTS:-300}
-SOLO=${SOLO:-60}
+SOLO=${SOLO:-100}
 DELAY_MS=${DELAY_MS:-50}
+STEPS=${STEPS:-4}
+WORKFLOW=${WORKFLOW:-$PWD/Docs/examples/txt2img.json}
 PORT=${PORT:-18300}
 OUT=${OUT:-/tmp/comfysh-pool-bench}
 rm -rf "$OUT"
@@ -34,19 +36,12 @@ start_sim() { # PORT
   exit 1
 }
 
-cat >"$OUT/basic.json" <<'JSON'
-{
-  "1": {"inputs": {"width": 64, "height": 64, "batch_size": 1, "color": 0}, "class_type": "EmptyImage"},
-  "2": {"inputs": {"image": ["1", 0]}, "class_type": "ImageInvert"},
-  "3": {"inputs": {"filename_prefix": "pool", "images": ["2", 0]}, "class_type": "SaveImage"}
-}
-JSON
 
 # sweep NAME COUNT OFFSET URL… : runs a sweep on a pool of the URLs, prints the sweep's JSON object.
 sweep() {
   local name=$1 count=$2 offset=$3
   shift 3
-  "$BIN" --no-init --json -c "pool $name $*; pool use $name; load $OUT/basic.json; set 1.color $offset; seed 1.color increment; run --count $count; watch" \
+  "$BIN" --no-init --json -c "pool $name $*; pool use $name; load $WORKFLOW; set 3.steps $STEPS; set 3.seed $offset; seed 3.seed increment; run --count $count; watch" \
     >"$OUT/$name.jsonl" 2>"$OUT/$name.err" || true
   grep '"type":"sweep"' "$OUT/$name.jsonl"
 }
@@ -59,7 +54,7 @@ for i in 0 1 2 3; do
   urls+=("http://127.0.0.1:$((PORT + i))")
 done
 
-echo "== each member alone ($SOLO prompts, ${DELAY_MS} ms per node)"
+echo "== each member alone ($SOLO prompts, KSampler $STEPS steps × ${DELAY_MS} ms)"
 solo=()
 for i in 0 1 2 3; do
   r=$(sweep "solo$i" "$SOLO" $((100000 * (i + 1))) "${urls[$i]}" | rate)
@@ -90,7 +85,7 @@ victim=${pids[5]}
 ( sweep fault "$PROMPTS" 5000000 "${fault[@]}" >"$OUT/fault-sweep.json" ) &
 runner=$!
 # About a third of the way through: kill the middle member.
-third=$(python3 -c "print(max(1.0, $PROMPTS * 3 * $DELAY_MS / 1000 / 3 / 3))")
+third=$(python3 -c "print(max(1.0, $PROMPTS * $STEPS * $DELAY_MS / 1000 / 3 / 3))")
 sleep "$third"
 kill -9 "$victim"
 killed_at=$(date +%s.%N)

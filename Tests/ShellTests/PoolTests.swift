@@ -1,5 +1,6 @@
 import ComfyClient
 import ComfySim
+import FaultProxy
 import TestSupport
 import Testing
 
@@ -11,7 +12,9 @@ import Glibc
 #endif
 
 /// Pools: runs spread over several in-process simulators, sweeps watched as a whole, failover.
+/// One at a time: each starts several simulators, and the suite shares the machine with timing tests.
 @MainActor
+@Suite(.serialized)
 struct PoolTests {
   /// A started simulator with a per-node delay (and another catalog when given).
   static func simulator(
@@ -139,7 +142,7 @@ struct PoolTests {
     await h.loadBasic(color: 0)
     _ = await h.ok("seed 1.color increment")
     let pool = try #require(h.session.server.pool)
-    let sweep = Task { await h.ok("run --count 40") }
+    let sweep = Task { await h.ok("run --count 24") }
     // Let the doomed member finish a few, then hold its next ones so that some are surely unfinished.
     while pool.members[1].succeeded < 3 { try await Task.sleep(for: .milliseconds(20)) }
     doomed.setFaults(SimulatorFaults(heldNodes: ["SaveImage"]))
@@ -150,7 +153,7 @@ struct PoolTests {
     let watched = await h.ok("watch")
     // The moves are notices: they may come while `watch` runs, above its totals.
     #expect(
-      watched.split(separator: "\n").contains { $0.hasPrefix("sweep of 40 prompts: 40 succeeded in ") },
+      watched.split(separator: "\n").contains { $0.hasPrefix("sweep of 24 prompts: 24 succeeded in ") },
       "\(watched)")
     #expect(watched.contains("moved from \(doomed.baseURL) to \(h.simulator.baseURL) as "))
     #expect(!pool.members[1].isUp)
@@ -163,9 +166,46 @@ struct PoolTests {
       $0.workflow.json["1"]?["inputs"]?["color"]?.numberValue.flatMap { Int($0.text) }
     }
     #expect(killed.count == finishedThere)
-    #expect((survivor + killed).sorted() == Array(1...40))
+    #expect((survivor + killed).sorted() == Array(1...24))
     await h.session.server.shutdown()
     await h.close()
+  }
+
+  @Test func aMemberThatRestartedWithItsQueueGoneHasItsPromptsMoved() async throws {
+    let h = try await ServerHarness(stepDelay: .milliseconds(5))
+    let first = try await Self.simulator()
+    // The member's address is a proxy's, so that a "restart" keeps the address without reusing a port.
+    let proxy = try FaultProxy(upstreamPort: first.port)
+    try await PoolCommand.activate(
+      name: "two", members: [h.simulator.baseURL, proxy.url], session: h.session)
+    await h.loadBasic(color: 0)
+    _ = await h.ok("seed 1.color increment")
+    let pool = try #require(h.session.server.pool)
+    first.setFaults(SimulatorFaults(heldNodes: ["SaveImage"]))
+    let sweep = Task { await h.ok("run --count 20") }
+    while pool.members[1].inFlight.count < 2 { try await Task.sleep(for: .milliseconds(20)) }
+    // The same address answers again within the grace period, but it knows nothing of its prompts.
+    let restarted = try await Self.simulator()
+    proxy.restartUpstream(on: restarted.port)
+    await first.stop()
+    _ = await sweep.value
+    let watched = await h.ok("watch")
+    #expect(
+      watched.split(separator: "\n").contains { $0.hasPrefix("sweep of 20 prompts: 20 succeeded in ") },
+      "\(watched)")
+    #expect(!pool.members[1].isUp)
+    #expect(
+      pool.members[1].downReason?.contains("no longer knows prompt") == true,
+      "\(pool.members[1].downReason ?? "")")
+    #expect(pool.jobs.flatMap { $0.moves }.count >= 2)
+    let survivor = try await Self.succeededColors(h.simulator.baseURL)
+    let before = pool.jobs.filter { $0.member == 1 && $0.outcome == .success }.count
+    #expect(survivor.count + before == 20 && Set(survivor).count == survivor.count)
+    #expect(try await Self.succeededColors(restarted.baseURL).isEmpty, "nothing was posted to it again")
+    await h.session.server.shutdown()
+    await h.close()
+    proxy.stop()
+    await restarted.stop()
   }
 
   @Test func aPoolSweepRecordingReplaysOnOneServerAndOnAnotherPool() async throws {

@@ -106,9 +106,9 @@ final class ServerPool {
             console.note(
               "\(member.name) has no \(missing.joined(separator: ", ")): skipped for this workflow")
           }
-        } catch is CancellationError {
-          throw CancellationError()
         } catch {
+          // Ctrl-C while asking is not the member's fault.
+          if error is CancellationError || Task.isCancelled { throw CancellationError() }
           markDown(index, reason: "its /object_info does not answer (\(Self.describe(error)))")
         }
       }
@@ -122,7 +122,7 @@ final class ServerPool {
         if best.map({ estimate < $0.estimate }) ?? true { best = (index, estimate) }
       }
       guard let best else {
-        try await Task.sleep(for: .milliseconds(15))
+        try await Task.sleep(for: .milliseconds(25))
         continue
       }
       let member = members[best.index]
@@ -140,9 +140,8 @@ final class ServerPool {
         return queued
       } catch let rejection as PromptRejection {
         throw rejection
-      } catch is CancellationError {
-        throw CancellationError()
       } catch {
+        if error is CancellationError || Task.isCancelled { throw CancellationError() }
         markDown(best.index, reason: "posting a prompt failed (\(Self.describe(error)))")
       }
     }

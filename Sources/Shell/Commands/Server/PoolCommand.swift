@@ -103,6 +103,12 @@ struct PoolCommand: Command {
       }
     }
     await server.usePool(pool)
+    // The current server's catalog checks each run (and gives the seed ranges): when it is not a member,
+    // the first member that answers becomes the current server.
+    if pool.member(at: server.address) == nil, let first = pool.members.first(where: { $0.isUp }) {
+      let savedName = saved[first.name] != nil ? first.name : nil
+      await server.select(first.address, name: savedName, origin: .command)
+    }
     let up = members.count - unreachable.count
     var text = "using pool \(name): \(Render.plural(up, "member")) up"
     if !unreachable.isEmpty { text += " (\(unreachable.joined(separator: ", ")) not reachable)" }
