@@ -17,6 +17,8 @@ for lesson in Docs/lessons/*.comfy; do
 done
 # --trace: trace lines are notices, never compared.
 "$bin" --no-init --sim --comfyui 0.33 --trace --check Docs/examples/comfyui-0.33.comfy
+# A sweep recorded on a pool replays on one server: which member ran what is never recorded.
+(cd Docs/examples && "$bin" --no-init --sim --check pool-sweep.comfy)
 for script in Docs/examples/demo.comfy Docs/examples/sweep.comfy; do
   "$bin" --no-init --sim "$script" >"$work/out.txt" 2>&1 || { cat "$work/out.txt"; echo "$script failed" >&2; exit 1; }
   echo "$script: ran"

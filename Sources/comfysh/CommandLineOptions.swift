@@ -49,6 +49,7 @@ enum CommandLineOptions {
       -c COMMANDS           run commands separated by ';', then exit
       --server URL          the ComfyUI server (default: $COMFYSH_SERVER, else http://127.0.0.1:8188)
       --sim                 use the built-in ComfyUI simulator on an ephemeral loopback port
+      --pool NAME           spread runs over a saved pool of servers (`pool use NAME` first)
       --catalog FILE        node catalog from an /object_info JSON file instead of the server
       --comfyui VERSION     the ComfyUI version a --catalog file came from (validation follows its
                             rules; without it the file's own fields tell); with --sim, the version
@@ -151,6 +152,7 @@ enum CommandLineOptions {
       case "--version": return .version
       case "-c": options.commands = try take()
       case "--server": options.server = try take()
+      case "--pool": options.pool = try take()
       case "--catalog": options.catalogPath = try take()
       case "--comfyui":
         let text = try take()

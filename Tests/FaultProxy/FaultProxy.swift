@@ -109,6 +109,8 @@ public final class FaultProxy: Sendable {
     var rules: [Rule]
     var log: [String] = []
     var connections: Set<Int32> = []
+    /// Where new connections go; `restartUpstream` changes it.
+    var upstream: Int?
     var stopped = false
   }
 
@@ -165,6 +167,15 @@ public final class FaultProxy: Sendable {
     }
   }
 
+  /// A server restart seen through the proxy: every open connection is cut and new ones reach the
+  /// server on `port` — the same address, a server that knows nothing of the old one's prompts.
+  public func restartUpstream(on port: Int) {
+    state.withLock { state in
+      state.upstream = port
+      for fd in state.connections { shutdown(fd, Int32(SHUT_RDWR)) }
+    }
+  }
+
   func note(_ line: String) { state.withLock { $0.log.append(line) } }
 
   /// The fault for a request, using up one of a rule's `times`.
@@ -194,9 +205,10 @@ public final class FaultProxy: Sendable {
         if state.withLock({ $0.stopped }) { close(listener); return }
         continue
       }
-      let upstream = Self.connectLoopback(port: upstreamPort)
+      let target = state.withLock { $0.upstream } ?? upstreamPort
+      let upstream = Self.connectLoopback(port: target)
       guard upstream >= 0 else {
-        note("cannot reach upstream 127.0.0.1:\(upstreamPort)")
+        note("cannot reach upstream 127.0.0.1:\(target)")
         close(client)
         continue
       }

@@ -8,6 +8,8 @@ public struct ShellOptions: Sendable, Equatable {
   public var commands: String?
   /// `--server URL`; nil = `$COMFYSH_SERVER`, the init script's choice, or the default.
   public var server: String?
+  /// `--pool NAME`: spread runs over a saved pool (`pool use NAME` before anything else).
+  public var pool: String?
   /// The address of an in-process simulator started by `--sim`.
   public var simulatorURL: String?
   /// `--sim`: start the built-in simulator and use it.

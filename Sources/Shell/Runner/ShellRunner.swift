@@ -45,6 +45,14 @@ public enum ShellRunner {
     let console = session.console
 
     if !options.noInit { await runInitScript(interpreter) }
+    if let pool = options.pool {
+      do {
+        try await PoolCommand.use(pool, session: session)
+      } catch {
+        console.error(ShellError.from(error).message)
+        return 2
+      }
+    }
 
     if options.check || options.update {
       guard let file = options.file, !options.fileIsWorkflow else {

@@ -53,6 +53,11 @@ public final class ServerSession {
   /// Print a notice when a prompt ends and no `watch` shows it; on for people at a terminal.
   public var finishNotices: Bool
 
+  /// The pool `run` spreads prompts over (`pool use NAME`); nil for the current server alone.
+  var pool: ServerPool?
+  /// The current server as a one-member pool, for `run --count` without a pool.
+  private var singlePool: ServerPool?
+
   private var clientStore: ComfyClient?
   private var connectionStore: ComfyConnection?
   private var listener: Task<Void, Never>?
@@ -211,10 +216,53 @@ public final class ServerSession {
 
   /// Closes the connection cleanly (a normal WebSocket close); called when the session ends.
   public func shutdown() async {
+    await usePool(nil)
     await closeConnection()
   }
 
+  /// The pool a sweep goes to: the one in use, else the current server's own.
+  func sweepPool() -> ServerPool {
+    if let pool { return pool }
+    if let singlePool { return singlePool }
+    let member = PoolMember(name: name ?? address.description, address: address, connection: connection())
+    let made = ServerPool(
+      name: "", members: [member], ownsConnections: false, server: self, console: console,
+      inactivityTimeout: inactivityTimeout)
+    singlePool = made
+    return made
+  }
+
+  /// The member a pool posted `promptID` to (nil for a prompt of the current server alone).
+  func member(of promptID: String) -> PoolMember? {
+    guard let address = promptRecord(promptID)?.server else { return nil }
+    return (poolOf(promptID) ?? pool)?.member(at: address)
+  }
+
+  /// The client for a prompt of this session: its member's when a pool ran it, else the current server's.
+  func client(for promptID: String) -> ComfyClient { member(of: promptID)?.connection.client ?? client }
+
+  /// The connection that tracks `promptID` (its member's), if one was made.
+  func trackingConnection(for promptID: String) -> ComfyConnection? {
+    member(of: promptID)?.connection ?? connectionStore
+  }
+
+  /// The pool that posted `promptID`, if one did.
+  func poolOf(_ promptID: String) -> ServerPool? {
+    if let pool, pool.job(promptID: promptID) != nil { return pool }
+    if let singlePool, singlePool.job(promptID: promptID) != nil { return singlePool }
+    return nil
+  }
+
+  /// Uses `new` for the following runs (nil: the current server alone); the old pool's own
+  /// connections close (its prompts keep running on their servers).
+  func usePool(_ new: ServerPool?) async {
+    await pool?.close()
+    pool = new
+  }
+
   private func closeConnection() async {
+    await singlePool?.close()
+    singlePool = nil
     listener?.cancel()
     listener = nil
     for watch in backgroundWatches.values { watch.cancel() }
@@ -228,11 +276,16 @@ public final class ServerSession {
   // MARK: - Prompts
 
   func record(_ queued: QueuedPrompt, workflow: Workflow) {
+    record(queued, workflow: workflow, on: address)
+  }
+
+  /// Records a prompt posted to `server` (a pool member, or the current server).
+  func record(_ queued: QueuedPrompt, workflow: Workflow, on server: ServerAddress) {
     records.append(
-      PromptRecord(id: queued.promptID, number: queued.number, server: address, workflow: workflow))
-    if records.count > 500 { records.removeFirst(records.count - 500) }
+      PromptRecord(id: queued.promptID, number: queued.number, server: server, workflow: workflow))
+    if records.count > 1000 { records.removeFirst(records.count - 1000) }
     lastPromptID = queued.promptID
-    lastPosted[address] = workflow.json.serialized()
+    lastPosted[server] = workflow.json.serialized()
   }
 
   /// True when `workflow` is exactly what was last posted to this server (ComfyUI will answer it from
@@ -301,7 +354,7 @@ public final class ServerSession {
   /// What is known about a prompt of this session: its final state, else the live tracker.
   func tracker(_ id: String) async -> PromptTracker? {
     if let final = promptRecord(id)?.final { return final }
-    return await connectionStore?.tracker(id)
+    return await trackingConnection(for: id)?.tracker(id)
   }
 
   /// The range an INT input allows, from the server's /object_info for its class (asked once per

@@ -12,8 +12,13 @@ struct CancelCommand: Command {
   static func run(_ arguments: inout Arguments, in session: Session) async throws {
     try arguments.expect(1)
     let id = try session.server.resolvePromptID(arguments[0].text)
-    let client = session.server.client
-    if try await session.request({ try await session.server.hasJobsAPI() }) {
+    let client = session.server.client(for: id)
+    let connection = session.server.member(of: id)?.connection
+    let hasJobs = try await session.request {
+      if let connection { return try await connection.hasJobsAPI() }
+      return try await session.server.hasJobsAPI()
+    }
+    if hasJobs {
       return try await cancelJob(id, session: session)
     }
     let queue = try await session.request { try await client.queue() }
@@ -29,14 +34,14 @@ struct CancelCommand: Command {
     if after.running.contains(where: { $0.promptID == id }) {
       throw ShellError("prompt \(id) started before it could be removed; `interrupt \(id)` stops it")
     }
-    await session.server.existingConnection?.markCancelled(id)
+    await session.server.trackingConnection(for: id)?.markCancelled(id)
     session.console.result(
       "cancelled \(id) (removed from the queue)", json: ["type": "cancelled", "prompt_id": .string(id)])
   }
 
   /// `POST /api/jobs/{id}/cancel`: one request for a waiting or a running prompt; asking again is harmless.
   static func cancelJob(_ id: String, session: Session) async throws {
-    let client = session.server.client
+    let client = session.server.client(for: id)
     let before = try await session.request { try await client.job(id) }
     let cancelled = try await session.request { try await client.cancelJob(id) }
     guard cancelled else {
@@ -46,7 +51,7 @@ struct CancelCommand: Command {
       throw ShellError("\(client.server) has no waiting or running prompt \(id) (`queue` lists them)")
     }
     let how = before?.status == .inProgress ? "interrupted while running" : "removed from the queue"
-    if before?.status != .inProgress { await session.server.existingConnection?.markCancelled(id) }
+    if before?.status != .inProgress { await session.server.trackingConnection(for: id)?.markCancelled(id) }
     session.console.result(
       "cancelled \(id) (\(how))",
       json: ["type": "cancelled", "prompt_id": .string(id), "was": .string(before?.statusText ?? "unknown")])

@@ -27,7 +27,7 @@ struct DownloadCommand: Command {
     }
     var saved: [(from: String, to: String)] = []
     for item in result.files {
-      let bytes = try await session.request { try await session.server.client.view(item.file) }
+      let bytes = try await session.request { try await session.server.client(for: id).view(item.file) }
       let sub = safeSubfolder(item.file.subfolder)
       let target = try write(
         bytes, folder: sub.isEmpty ? folder : folder + "/" + sub, name: safeName(item.file.filename))

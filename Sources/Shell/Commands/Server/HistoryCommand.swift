@@ -14,9 +14,10 @@ struct HistoryCommand: Command {
     let statusText = try arguments.option("--status")
     let offsetText = try arguments.option("--offset")
     try arguments.expect(0...1)
-    let client = session.server.client
+    var client = session.server.client
     if arguments.count == 1 {
       let id = try session.server.resolvePromptID(arguments[0].text)
+      client = session.server.client(for: id)
       guard let entry = try await session.request({ try await client.history(promptID: id) }) else {
         let queue = try await session.request { try await client.queue() }
         if queue.contains(id) {
@@ -49,7 +50,8 @@ struct HistoryCommand: Command {
       }
       offset = n
     }
-    if try await session.request({ try await session.server.hasJobsAPI() }) {
+    let pool = session.server.pool
+    if pool == nil, try await session.request({ try await session.server.hasJobsAPI() }) {
       return try await listJobs(statuses: statuses, limit: limit, offset: offset, session: session)
     }
     if statuses.contains(where: { $0 == .pending || $0 == .inProgress }) {
@@ -64,22 +66,33 @@ struct HistoryCommand: Command {
         default: "interrupted"
         }
       })
-    var entries: [HistoryEntry]
-    if wanted.isEmpty && offset == 0 {
-      entries = try await session.request { try await client.history(maxItems: limit) }
-    } else {
-      // No filter on the server's side: read it all and pick here.
-      entries = try await session.request { try await client.history() }
-      if !wanted.isEmpty { entries = entries.filter { wanted.contains($0.outcome.word) } }
-      entries = Array(entries.dropLast(offset).suffix(limit))
-    }
-    let rows = entries.map { entry -> [String] in
-      let files = entry.files.count
-      return [
-        entry.promptID, entry.outcome.word, Render.plural(files, "output"),
-        entry.serverMilliseconds.map { ServerFormat.seconds(Double($0) / 1000) } ?? "",
-        entry.item?.clientID == session.server.clientID ? "this session" : "",
-      ]
+    // With a pool in use, each member's history in turn, with a member column.
+    let sources: [(member: String?, client: ComfyClient, clientID: String)] =
+      pool?.members.filter { $0.isUp }.map {
+        (member: Optional($0.name), client: $0.connection.client, clientID: $0.connection.clientID)
+      } ?? [(member: nil, client: client, clientID: session.server.clientID)]
+    var entries: [HistoryEntry] = []
+    var rows: [[String]] = []
+    for source in sources {
+      let client = source.client
+      var found: [HistoryEntry]
+      if wanted.isEmpty && offset == 0 {
+        found = try await session.request { try await client.history(maxItems: limit) }
+      } else {
+        // No filter on the server's side: read it all and pick here.
+        found = try await session.request { try await client.history() }
+        if !wanted.isEmpty { found = found.filter { wanted.contains($0.outcome.word) } }
+        found = Array(found.dropLast(offset).suffix(limit))
+      }
+      entries += found
+      rows += found.map { entry -> [String] in
+        let files = entry.files.count
+        return (source.member.map { [$0] } ?? []) + [
+          entry.promptID, entry.outcome.word, Render.plural(files, "output"),
+          entry.serverMilliseconds.map { ServerFormat.seconds(Double($0) / 1000) } ?? "",
+          entry.item?.clientID == source.clientID ? "this session" : "",
+        ]
+      }
     }
     session.console.result(
       lines: rows.isEmpty ? ["the server's history is empty"] : Render.table(rows),

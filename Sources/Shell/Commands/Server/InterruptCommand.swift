@@ -11,7 +11,13 @@ struct InterruptCommand: Command {
 
   static func run(_ arguments: inout Arguments, in session: Session) async throws {
     try arguments.expect(0...1)
-    let client = session.server.client
+    if arguments.count == 0, let pool = session.server.pool {
+      return try await interruptAll(pool, session: session)
+    }
+    var client = session.server.client
+    if arguments.count == 1 {
+      client = session.server.client(for: try session.server.resolvePromptID(arguments[0].text))
+    }
     let queue = try await session.request { try await client.queue() }
     if arguments.count == 1 {
       let id = try session.server.resolvePromptID(arguments[0].text)
@@ -35,5 +41,27 @@ struct InterruptCommand: Command {
     session.console.result(
       "asked the server to stop prompt \(running.promptID)\(whose)",
       json: ["type": "interrupt", "prompt_id": .string(running.promptID)])
+  }
+
+  /// With a pool in use, `interrupt` stops the prompt running on each member that runs one of ours.
+  static func interruptAll(_ pool: ServerPool, session: Session) async throws {
+    var stopped: [(member: String, id: String)] = []
+    for member in pool.members where member.isUp {
+      let client = member.connection.client
+      let queue = try await session.request { try await client.queue() }
+      guard let running = queue.running.first, running.clientID == member.connection.clientID else {
+        continue
+      }
+      try await session.request { try await client.interrupt(promptID: running.promptID) }
+      stopped.append((member.name, running.promptID))
+    }
+    session.console.result(
+      lines: stopped.isEmpty
+        ? ["no member of pool \(pool.name) runs a prompt of this session"]
+        : stopped.map { "asked \($0.member) to stop prompt \($0.id)" },
+      json: [
+        "type": "interrupt",
+        "prompts": .array(stopped.map { ["member": .string($0.member), "prompt_id": .string($0.id)] }),
+      ])
   }
 }

@@ -70,7 +70,7 @@ struct PromptOutputs {
       return PromptOutputs(
         files: tracker.outputs, previews: tracker.previews, finished: tracker.isFinished, nodes: nodes)
     }
-    let client = session.server.client
+    let client = session.server.client(for: id)
     guard let entry = try await session.request({ try await client.history(promptID: id) }) else {
       throw ShellError("\(client.server) has no prompt \(id) in its history (`history` lists recent ones)")
     }

@@ -26,6 +26,7 @@ struct QueueCommand: Command {
         json: ["type": "queue_cleared", "removed": .array(before.pending.map { .string($0.promptID) })])
       return
     }
+    if let pool = session.server.pool { return try await listPool(pool, session: session) }
     if try await session.request({ try await session.server.hasJobsAPI() }) {
       return try await listJobs(session: session)
     }
@@ -74,6 +75,32 @@ struct QueueCommand: Command {
     session.console.result(
       lines: rows.isEmpty ? ["the queue is empty"] : Render.table(rows),
       json: ["type": "queue", "running": .array(running.map(json)), "pending": .array(pending.map(json))])
+  }
+
+  /// With a pool in use: every member's queue in turn, with a member column.
+  static func listPool(_ pool: ServerPool, session: Session) async throws {
+    var rows: [[String]] = []
+    var items: [JSONValue] = []
+    for member in pool.members where member.isUp {
+      let client = member.connection.client
+      let queue = try await session.request { try await client.queue() }
+      for (state, list) in [("running", queue.running), ("pending", queue.pending)] {
+        for item in list {
+          let ours = item.clientID == member.connection.clientID
+          rows.append([
+            member.name, state, item.promptID, item.number.map { "#\($0.text)" } ?? "",
+            Render.plural(item.nodeCount, "node"), ours ? "this session" : "another client",
+          ])
+          items.append([
+            "member": .string(member.name), "state": .string(state), "prompt_id": .string(item.promptID),
+            "number": item.number.map(JSONValue.number) ?? .null, "ours": .bool(ours),
+          ])
+        }
+      }
+    }
+    session.console.result(
+      lines: rows.isEmpty ? ["the queues of pool \(pool.name) are empty"] : Render.table(rows),
+      json: ["type": "queue", "pool": .string(pool.name), "prompts": .array(items)])
   }
 
   /// `12 s`, `3 min`: how long ago by this machine's clock (the server's may differ a little).

@@ -4,19 +4,40 @@ import Workflow
 struct RunCommand: Command {
   static let name = "run"
   static let group = CommandGroup.running
-  static let usage = "run [--front] [--no-check]"
+  static let usage = "run [--count N] [--front] [--no-check]"
   static let summary =
-    "Queue the workflow on the server (checked with the catalog and seed policies applied first) and print its prompt id and queue number; --front puts it at the head of the queue, --no-check sends it unchecked for the server to judge."
-  static let example = "run"
+    "Queue the workflow on the server (checked with the catalog and seed policies applied first) and print its prompt id and queue number; --front puts it at the head of the queue, --no-check sends it unchecked for the server to judge. --count N queues N prompts, the seed policies applied to each; with a pool in use (`pool use NAME`) each goes to the member that will finish it first, a few in flight per member, and `watch` follows the sweep."
+  static let example = "run --count 20"
 
   static func run(_ arguments: inout Arguments, in session: Session) async throws {
     let front = arguments.flag("--front")
     let unchecked = arguments.flag("--no-check")
+    let countText = try arguments.option("--count")
     try arguments.expect(0)
     guard !session.workflow.isEmpty else {
       throw ShellError("the workflow is empty: `load FILE` or `add CLASS` first")
     }
+    var count = 1
+    if let countText {
+      guard let value = Int(countText.text), (1...100_000).contains(value) else {
+        throw ShellError("--count takes a number of prompts from 1 to 100000, not \(countText.text)")
+      }
+      count = value
+    }
     if !unchecked { try await session.validateBeforeRun() }
+    let pool = countText != nil || session.server.pool != nil ? session.server.sweepPool() : nil
+    for done in 0..<count {
+      do {
+        try await runOnce(session, front: front, pool: pool)
+      } catch is CancellationError {
+        throw ShellError(
+          "stopped waiting for a free member: \(done) of \(count) queued, nothing else was posted")
+      }
+    }
+  }
+
+  /// Applies the seed policies, posts one prompt (to the pool's best member when given) and prints it.
+  static func runOnce(_ session: Session, front: Bool, pool: ServerPool?) async throws {
     let server = session.server
     let (prompt, seeds, seedWarnings) = await session.workflowWithSeedPolicies()
     for warning in seedWarnings { session.console.warning(warning) }
@@ -26,12 +47,22 @@ struct RunCommand: Command {
     for warning in session.keyWarnings(serverURL: server.address.description) {
       session.console.warning(warning)
     }
-    let connection = server.connection()
     let queued: QueuedPrompt
+    var member: PoolMember?
     do {
-      queued = try await connection.submit(body: body, prompt: prompt)
+      if let pool {
+        let posted = try await pool.dispatch(prompt, body: body)
+        queued = posted.0
+        member = posted.1
+      } else {
+        queued = try await server.connection().submit(body: body, prompt: prompt)
+      }
     } catch let rejection as PromptRejection {
       throw rejected(rejection, prompt: prompt, session: session)
+    } catch let error as ShellError {
+      throw error
+    } catch is CancellationError {
+      throw CancellationError()
     } catch {
       throw ShellError.server(error, session: session)
     }
@@ -45,7 +76,7 @@ struct RunCommand: Command {
         }
       }
     }
-    server.record(queued, workflow: prompt)
+    if pool == nil { server.record(queued, workflow: prompt) }
 
     let warnings = ServerFormat.nodeErrorLines(queued.nodeErrors, workflow: prompt)
     if !warnings.isEmpty {
@@ -70,7 +101,8 @@ struct RunCommand: Command {
       json: [
         "type": "queued", "prompt_id": .string(queued.promptID),
         "number": queued.number.map(JSONValue.number) ?? .null,
-        "server": .string(server.address.description), "front": .bool(front),
+        "server": .string((member?.address ?? server.address).description),
+        "member": member.map { .string($0.name) } ?? .null, "front": .bool(front),
         "key": key.map { .string($0.name) } ?? .null,
         "seeds": .array(
           seeds.map { ["node": .string($0.policy.node), "input": .string($0.policy.input), "value": $0.new] }),

@@ -37,9 +37,26 @@ struct UploadCommand: Command {
       throw ShellError("cannot read \(arguments[0].text): \(error.reason)")
     }
     let filename = FileIO.baseName(of: path)
+    // With a pool in use the file goes to every member that is up: any of them may run the workflow.
+    let members = session.server.pool?.members.filter { $0.isUp } ?? []
+    let primary = members.first?.connection.client ?? session.server.client
     let uploaded = try await session.request {
-      try await session.server.client.uploadImage(
-        bytes, filename: filename, subfolder: subfolder, overwrite: overwrite)
+      try await primary.uploadImage(bytes, filename: filename, subfolder: subfolder, overwrite: overwrite)
+    }
+    for member in members.dropFirst() {
+      let client = member.connection.client
+      let copy = try await session.request {
+        try await client.uploadImage(bytes, filename: filename, subfolder: subfolder, overwrite: overwrite)
+      }
+      if copy.inputValue != uploaded.inputValue {
+        session.console.warning(
+          "\(member.name) named the file \(copy.inputValue), not \(uploaded.inputValue) (it had a file of that name); `upload --overwrite` gives every member the same name"
+        )
+      }
+    }
+    if members.count > 1 {
+      session.console.notice(
+        "uploaded to the \(members.count) members of pool \(session.server.pool?.name ?? "")")
     }
     var text =
       "uploaded \(filename) → \(uploaded.type)/"

@@ -27,6 +27,13 @@ struct WatchCommand: Command {
       throw ShellError("--preview draws in place and --background prints above the prompt; use one of them")
     }
     let id = try server.promptID(arguments.isEmpty ? nil : arguments[0], command: name)
+    // After a sweep (`run --count`, or runs on a pool), `watch` alone follows all its prompts.
+    if arguments.isEmpty, let pool = server.poolOf(id), !pool.unwatched.isEmpty {
+      if background || preview {
+        throw ShellError("a sweep is watched in the foreground only; `watch ID` follows one of its prompts")
+      }
+      return try await SweepWatch.run(pool, session: session)
+    }
 
     // A prompt of this session that ended: shown from what was kept, without asking the server.
     if let final = server.promptRecord(id)?.final {
@@ -91,11 +98,12 @@ struct WatchCommand: Command {
     _ id: String, view: WatchView, session: Session
   ) async throws -> ComfyConnection? {
     let server = session.server
-    if let record = server.promptRecord(id), record.server != server.address {
+    let member = server.poolOf(id)?.member(at: server.promptRecord(id)?.server ?? server.address)
+    if member == nil, let record = server.promptRecord(id), record.server != server.address {
       throw ShellError(
         "prompt \(id) was run on \(record.server); `server \(record.server)` to watch it there")
     }
-    let connection = server.connection()
+    let connection = member?.connection ?? server.connection()
     // Messages about prompts of other clients go to their sockets: those are followed by polling.
     view.foreign = server.promptRecord(id) == nil
     if await connection.tracker(id) == nil {
