@@ -108,7 +108,11 @@ import Testing
       faults: SimulatorFaults(nodeDelays: ["ImageInvert": .seconds(6)]))
     await h.loadBasic(prefix: "resetwords")
     let out = await h.ok("run; watch")
-    #expect(out.contains("connection lost (the connection was reset); reconnecting…"), "\(out)")
+    // The reset at 3 s is the cause; on a machine so loaded that the socket's ping went unanswered
+    // first, the silence is named instead. Either way the words are a cause, not an errno.
+    #expect(
+      out.contains("connection lost (the connection was reset); reconnecting…")
+        || out.contains("connection lost (the WebSocket went silent"), "\(out)")
     #expect(!out.contains("errno") && !out.contains("descriptor"), "\(out)")
     #expect(out.contains("→ output/resetwords_"), "\(out)")
     #expect(out.contains("done in"), "\(out)")
