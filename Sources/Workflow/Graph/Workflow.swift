@@ -44,7 +44,8 @@ public struct Workflow: Sendable, Equatable {
     var position = 0
     self.nodes = members.mapValues { raw in
       defer { position += 1 }
-      guard case .object(let fields) = raw else { return Node(id: ids[position], fields: [:]) }  // checked above
+      // Every member was checked to be an object above.
+      guard case .object(let fields) = raw else { return Node(id: ids[position], fields: [:]) }
       return Node(id: ids[position], fields: fields)
     }
   }
