@@ -1,6 +1,8 @@
 import ComfyClient
 import ComfySim
 import FaultProxy
+import Foundation
+import Media
 import TestSupport
 import Testing
 
@@ -51,13 +53,86 @@ struct PoolTests {
     #expect(listed.hasPrefix("pool gpus in use:\n"), "\(listed)")
     #expect(listed.contains(other.baseURL) && listed.contains("up"))
     #expect(await h.fails("pool use nothere").contains("no saved pool is called nothere"))
-    #expect(await h.fails("pool use").contains("usage") || true)
+    #expect(await h.fails("pool use").contains("pool needs more arguments"))
     #expect(await h.fails("pool bad nosuchname").contains("no saved server is called nosuchname"))
     #expect(await h.ok("pool off").hasPrefix("pool gpus is no longer used"))
     #expect(h.session.server.pool == nil)
     #expect(await h.ok("pool rm gpus") == "removed pool gpus\n")
     await h.close()
     await other.stop()
+  }
+
+  /// `outputs --all` names each prompt's member; `download DIR --all` fetches every file from the
+  /// member that made it (both members number their files from 1: the second copy gets " (1)").
+  @Test func outputsAndDownloadOfAWholeSweepNameAndUseEachMember() async throws {
+    let h = try await ServerHarness(stepDelay: .milliseconds(5))
+    let other = try await Self.simulator()
+    try await PoolCommand.activate(
+      name: "two", members: [h.simulator.baseURL, other.baseURL], session: h.session)
+    await h.loadBasic(color: 0, prefix: "all")
+    _ = await h.ok("seed 1.color increment")
+    _ = await h.ok("run --count 6; watch")
+    let pool = try #require(h.session.server.pool)
+    let names = pool.members.map(\.name)
+    let listed = await h.ok("outputs --all")
+    let rows = listed.split(separator: "\n").filter { $0.contains("output/all_") }
+    #expect(rows.count == 6, "\(listed)")
+    for name in names { #expect(rows.contains { $0.contains(name) }, "a row on \(name): \(listed)") }
+    #expect(listed.hasSuffix("6 prompts, 6 files; `download DIR --all` saves them\n"), "\(listed)")
+    let id = try #require(h.session.server.lastPromptID)
+    let member = try #require(h.session.server.member(of: id))
+    #expect(await h.ok("outputs \(id)").hasPrefix("prompt \(id) ran on \(member.name)\n"))
+
+    let saved = await h.ok("download out --all")
+    #expect(saved.hasSuffix("6 files from 6 prompts\n"), "\(saved)")
+    let files = try FileManager.default.contentsOfDirectory(atPath: h.shell.folder + "/out/")
+    #expect(files.count == 6, "\(files)")
+    // Each saved picture is one of the sweep's: its colour is a seed of the sweep (1…6).
+    var colours: Set<Int> = []
+    for file in files {
+      let image = try PNGDecoder.decode(try FileIO.read(h.shell.folder + "/out/" + file, limit: .workflow))
+      let p = image.pixel(x: 0, y: 0)
+      colours.insert(Int(p.r) << 16 | Int(p.g) << 8 | Int(p.b))
+    }
+    #expect(colours.count == 6, "six different pictures: \(colours)")
+    #expect(
+      await h.fails("download out --all --prompt \(id)").contains("--all and --prompt exclude each other"))
+    await h.close()
+    await other.stop()
+  }
+
+  /// A member given as `SERVER=KEY` carries that key, `SERVER=none` none, the others the session's.
+  @Test func eachMemberCarriesItsOwnKeyChoice() async throws {
+    let h = try await ServerHarness(stepDelay: .milliseconds(5))
+    let second = try await Self.simulator()
+    let third = try await Self.simulator()
+    h.session.keyRing = KeyRing(
+      configFolder: h.shell.folder + "/keys",
+      environment: ["COMFYSH_KEY_WORK": TestKeys.work, "COMFYSH_KEY_CI": TestKeys.ci])
+    _ = await h.ok("key use ci")
+    try await PoolCommand.activate(
+      name: "keyed", members: [h.simulator.baseURL, "\(second.baseURL)=work", "\(third.baseURL)=none"],
+      session: h.session)
+    let listed = await h.ok("pool")
+    #expect(listed.contains("key work") && listed.contains("no key"), "\(listed)")
+    #expect(!listed.contains(TestKeys.work), "the listing names keys, never shows them")
+    await h.loadBasic(color: 0, prefix: "keyed")
+    _ = await h.ok("seed 1.color increment")
+    _ = await h.ok("run --count 9; watch")
+    let pool = try #require(h.session.server.pool)
+    #expect(pool.members.allSatisfy { $0.succeeded > 0 }, "every member ran prompts")
+    #expect(h.simulator.receivedAPIKeys == Array(repeating: TestKeys.ci, count: pool.members[0].succeeded))
+    #expect(second.receivedAPIKeys == Array(repeating: TestKeys.work, count: pool.members[1].succeeded))
+    #expect(third.receivedAPIKeys.isEmpty)
+    // A member naming a key this session cannot find is refused when the pool is chosen.
+    setenv("XDG_CONFIG_HOME", TemporaryFolder.make(), 1)
+    let refused = await h.fails("pool bad \(second.baseURL)=nosuch; pool use bad")
+    #expect(
+      refused.contains("pool member \(second.baseURL) carries key nosuch: no key named nosuch here"),
+      "\(refused)")
+    await h.close()
+    await second.stop()
+    await third.stop()
   }
 
   @Test func aSweepSpreadsOverTheMembersAndEachPromptRunsOnce() async throws {

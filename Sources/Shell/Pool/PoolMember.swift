@@ -1,12 +1,50 @@
 import ComfyClient
 import Workflow
 
+/// Which key a member's prompts carry: a member given as `SERVER=KEY` has its own (`SERVER=none`:
+/// none), the others the session's (`key use`).
+enum MemberKey: Equatable, Sendable {
+  case session
+  case none
+  case named(String)
+
+  /// Splits `gpu2=work` into the server and its key; a member without `=KEY` uses the session's.
+  static func split(_ spec: String) -> (server: String, key: MemberKey) {
+    guard let equals = spec.lastIndex(of: "="), equals != spec.startIndex else { return (spec, .session) }
+    let name = String(spec[spec.index(after: equals)...])
+    // A URL's query may hold `=`: only a key name (letters, digits, - and _) after the last one counts.
+    guard !name.isEmpty,
+      name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
+    else { return (spec, .session) }
+    return (String(spec[..<equals]), name == "none" ? .none : .named(name))
+  }
+
+  /// `null` for the session's key, `"none"`, or the key's name.
+  var json: JSONValue {
+    switch self {
+    case .session: .null
+    case .none: "none"
+    case .named(let name): .string(name)
+    }
+  }
+
+  var words: String {
+    switch self {
+    case .session: "the session's key"
+    case .none: "no key"
+    case .named(let name): "key \(name)"
+    }
+  }
+}
+
 /// One server of a pool: its own connection and client id, the classes its /object_info has (to skip
 /// it for workflows it cannot run), the prompts it has in flight and how long its prompts take.
 @MainActor
 final class PoolMember {
   /// The saved server name, or the URL when the member was given as one.
   let name: String
+  /// The key its prompts carry.
+  let key: MemberKey
   let address: ServerAddress
   let connection: ComfyConnection
   /// Class names of the member's /object_info, read when first needed.
@@ -25,8 +63,9 @@ final class PoolMember {
 
   var isUp: Bool { downReason == nil }
 
-  init(name: String, address: ServerAddress, connection: ComfyConnection) {
+  init(name: String, address: ServerAddress, connection: ComfyConnection, key: MemberKey = .session) {
     self.name = name
+    self.key = key
     self.address = address
     self.connection = connection
   }

@@ -57,6 +57,8 @@ final class ServerPool {
   var sweepStartedAt: Double?
   private weak var server: ServerSession?
   private let console: Console
+  /// A named key's value, for members that carry their own (`SERVER=KEY`); the session resolves it.
+  var keyValue: (String) throws -> String = { name in throw ShellError("no key named \(name) here") }
 
   init(
     name: String, members: [PoolMember], ownsConnections: Bool, server: ServerSession, console: Console,
@@ -128,6 +130,15 @@ final class ServerPool {
       let member = members[best.index]
       var body = job.body
       body["client_id"] = .string(member.connection.clientID)
+      if member.key != .session {
+        var extra = body["extra_data"]?.objectValue ?? [:]
+        if case .named(let name) = member.key {
+          extra["api_key_comfy_org"] = .string(try keyValue(name))
+        } else {
+          extra["api_key_comfy_org"] = nil
+        }
+        body["extra_data"] = .object(extra)
+      }
       do {
         let queued = try await member.connection.submit(body: body, prompt: job.workflow)
         member.inFlight.insert(queued.promptID)

@@ -146,7 +146,9 @@ final class WatchView {
     for (_, files) in items {
       for file in files {
         do {
-          let bytes = try await session.request { try await session.server.client.view(file) }
+          let bytes = try await session.request {
+            try await session.server.client(for: self.promptID).view(file)
+          }
           session.drawMedia(bytes, name: file.path, indent: idWidth + 4)
         } catch {
           session.console.warning(

@@ -4,21 +4,27 @@ import Workflow
 struct DownloadCommand: Command {
   static let name = "download"
   static let group = CommandGroup.server
-  static let usage = "download [DIR] [--prompt ID] [--previews]"
+  static let usage = "download [DIR] [--prompt ID | --all] [--previews]"
   static let summary =
-    "Save the files of the last prompt (or --prompt ID) into DIR (default: the current folder), keeping subfolders and never overwriting: an existing name gets \" (1)\"; --previews saves the kept previews too."
+    "Save the files of the last prompt (or --prompt ID, or with --all every prompt this session ran, each from the server or pool member it ran on) into DIR (default: the current folder), keeping subfolders and never overwriting: an existing name gets \" (1)\"; --previews saves the kept previews too."
   static let example = "download renders"
   static let arguments: [ArgumentKind] = [.path]
 
   static func run(_ arguments: inout Arguments, in session: Session) async throws {
     let promptText = try arguments.option("--prompt")
     let previews = arguments.flag("--previews")
+    let all = arguments.flag("--all")
     try arguments.expect(0...1)
-    let id = try session.server.promptID(promptText, command: name)
     let folder = session.resolvePath(arguments.isEmpty ? "." : arguments[0].text)
     if FileIO.exists(folder) && !FileIO.isFolder(folder) {
       throw ShellError("\(arguments[0].text) is a file; download needs a folder")
     }
+    if all {
+      guard promptText == nil else { throw ShellError("--all and --prompt exclude each other; give one") }
+      try await downloadAll(into: folder, previews: previews, session: session)
+      return
+    }
+    let id = try session.server.promptID(promptText, command: name)
     let result = try await PromptOutputs.find(id, session: session)
     if result.files.isEmpty && (!previews || result.previews.isEmpty) {
       throw ShellError(
@@ -47,6 +53,55 @@ struct DownloadCommand: Command {
         "type": "download", "prompt_id": .string(id),
         "files": .array(saved.map { ["from": .string($0.from), "to": .string($0.to)] }),
       ])
+  }
+
+  /// `download DIR --all`: every prompt's files, each from where it ran; a prompt whose files cannot
+  /// be had is a warning, and the others are still saved.
+  static func downloadAll(into folder: String, previews: Bool, session: Session) async throws {
+    let everything = try await PromptOutputs.everyPrompt(session)
+    var lines: [String] = []
+    var saved: [JSONValue] = []
+    var missing = 0
+    for prompt in everything {
+      if let problem = prompt.problem, prompt.files.isEmpty {
+        session.console.warning("prompt \(prompt.id) on \(prompt.server): \(problem)")
+        missing += 1
+      }
+      for item in prompt.files {
+        let bytes: [UInt8]
+        do {
+          bytes = try await session.request {
+            try await session.server.client(for: prompt.id).view(item.file)
+          }
+        } catch {
+          session.console.warning(
+            "cannot fetch \(item.file.path) of prompt \(prompt.id) from \(prompt.server): \(ShellError.server(error, session: session).message)"
+          )
+          missing += 1
+          continue
+        }
+        let sub = safeSubfolder(item.file.subfolder)
+        let target = try write(
+          bytes, folder: sub.isEmpty ? folder : folder + "/" + sub, name: safeName(item.file.filename))
+        lines.append("saved \(item.file.path) (\(prompt.server)) → \(display(target, session: session))")
+        saved.append([
+          "prompt_id": .string(prompt.id), "server": .string(prompt.server), "from": .string(item.file.path),
+          "to": .string(target),
+        ])
+      }
+    }
+    if previews {
+      session.console.note(
+        "--previews saves the previews of one prompt: `download DIR --prompt ID --previews`")
+    }
+    guard !saved.isEmpty else {
+      throw ShellError(
+        "none of the \(Render.plural(everything.count, "prompt")) of this session has a file to save")
+    }
+    lines.append(
+      "\(Render.plural(saved.count, "file")) from \(Render.plural(everything.count, "prompt"))"
+        + (missing > 0 ? "; \(missing) could not be had (warned above)" : ""))
+    session.console.result(lines: lines, json: ["type": "download", "files": .array(saved)])
   }
 
   /// Writes a new file in `folder` (made if needed): `name`, else `name (1)`, `name (2)`… — never over one.

@@ -4,9 +4,9 @@ import Workflow
 struct PoolCommand: Command {
   static let name = "pool"
   static let group = CommandGroup.server
-  static let usage = "pool | pool NAME SERVER… | pool use NAME | pool off | pool rm NAME"
+  static let usage = "pool | pool NAME SERVER[=KEY]… | pool use NAME | pool off | pool rm NAME"
   static let summary =
-    "Spread runs over several servers: `pool NAME SERVER…` saves a pool of saved server names or URLs, `pool use NAME` sends each `run` to the member that will finish it first (a member lacking a class of the workflow is skipped; one that goes down has its unfinished prompts moved once to another), `pool off` goes back to the current server, `pool` lists pools and the members' state."
+    "Spread runs over several servers: `pool NAME SERVER…` saves a pool of saved server names or URLs (`SERVER=KEY` sends that member's prompts with key KEY, `SERVER=none` with none; the others carry the session's), `pool use NAME` sends each `run` to the member that will finish it first (a member lacking a class of the workflow is skipped; one that goes down has its unfinished prompts moved once to another), `pool off` goes back to the current server, `pool` lists pools and the members' state."
   static let example = "pool gpus work http://127.0.0.1:8190"
   static let arguments: [ArgumentKind] = [.word(["use", "off", "rm"]), .name("servers"), .name("servers")]
 
@@ -49,8 +49,12 @@ struct PoolCommand: Command {
     }
     try SavedServers.checkName(name)
     let saved = try SavedServers.load()
-    for member in members { _ = try address(of: member, saved: saved, session: session) }
-    guard Set(members).count == members.count else {
+    for spec in members {
+      let (member, key) = MemberKey.split(spec)
+      _ = try address(of: member, saved: saved, session: session)
+      if case .named(let keyName) = key { try KeyRules.checkName(keyName) }
+    }
+    guard Set(members.map { MemberKey.split($0).server }).count == members.count else {
       throw ShellError("a pool names each member once: \(members.joined(separator: " "))")
     }
     var pools = try SavedPools.load()
@@ -83,16 +87,45 @@ struct PoolCommand: Command {
     let saved = try SavedServers.load()
     let server = session.server
     var members: [PoolMember] = []
-    for member in names {
+    var keyWarnings: [String] = []
+    for spec in names {
+      let (member, key) = MemberKey.split(spec)
       let address = try address(of: member, saved: saved, session: session)
       let client = ComfyClient(server: address, tap: server.traffic)
       // A few seconds of grace for a dropped socket: after that its prompts go elsewhere.
       let connection = ComfyConnection(client: client, reconnectLimit: .seconds(5))
-      members.append(PoolMember(name: member, address: address, connection: connection))
+      if case .named(let keyName) = key {
+        do {
+          _ = try session.keyRing.resolve(keyName)
+        } catch {
+          throw ShellError("pool member \(member) carries key \(keyName): \(error.message)")
+        }
+      }
+      let sent: String? =
+        switch key {
+        case .named(let keyName): keyName
+        case .none: nil
+        case .session: session.keyRing.nameInUse
+        }
+      if let sent, !session.keyRing.allowsInsecureTransport,
+        let warning = KeyTransport.warning(serverURL: address.description, keyName: sent)
+      {
+        keyWarnings.append(warning)
+      }
+      members.append(PoolMember(name: member, address: address, connection: connection, key: key))
     }
     let pool = ServerPool(
       name: name, members: members, ownsConnections: true, server: server, console: session.console,
       inactivityTimeout: server.inactivityTimeout)
+    pool.keyValue = { [weak session] keyName in
+      guard let session else { throw ShellError("the session has ended") }
+      do {
+        return try session.keyRing.resolve(keyName).value
+      } catch {
+        throw ShellError("pool member key \(keyName): \(ShellError.from(error).message)")
+      }
+    }
+    for warning in keyWarnings { session.console.warning(warning) }
     var unreachable: [String] = []
     for (index, member) in members.enumerated() {
       do {
@@ -135,6 +168,7 @@ struct PoolCommand: Command {
             member.name, member.address.description, member.isUp ? "up" : "down",
             "\(member.inFlight.count) in flight", "\(member.succeeded) done",
             member.secondsPerPrompt.map { ServerFormat.seconds($0) + "/prompt" } ?? "",
+            member.key == .session ? "" : member.key.words,
           ]
         })
       for member in pool.members where !member.isUp {
@@ -155,6 +189,7 @@ struct PoolCommand: Command {
             "name": .string($0.name), "url": .string($0.address.description), "up": .bool($0.isUp),
             "in_flight": .int($0.inFlight.count), "succeeded": .int($0.succeeded),
             "seconds_per_prompt": $0.secondsPerPrompt.map(JSONValue.double) ?? .null,
+            "key": $0.key.json,
           ]
         })
     }

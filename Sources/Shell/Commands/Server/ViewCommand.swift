@@ -92,7 +92,7 @@ struct ViewCommand: Command {
       let lead = item.node.padding(to: width) + "  " + (label.isEmpty ? "" : label + "  ")
       let bytes: [UInt8]
       do {
-        bytes = try await session.request { try await session.server.client.view(item.file) }
+        bytes = try await session.request { try await session.server.client(for: id).view(item.file) }
       } catch {
         let message = ShellError.server(error, session: session).message
         session.console.warning("cannot fetch \(item.file.path): \(message)")
