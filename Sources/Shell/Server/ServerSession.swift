@@ -238,6 +238,12 @@ public final class ServerSession {
     return (poolOf(promptID) ?? pool)?.member(at: address)
   }
 
+  /// ` on gpu2` for a prompt a pool ran (its member), nothing otherwise: for the lines that name it.
+  func onMember(_ promptID: String) -> String {
+    guard let pool, pool.job(promptID: promptID) != nil, let member = member(of: promptID) else { return "" }
+    return " on \(member.name)"
+  }
+
   /// The client for a prompt of this session: its member's when a pool ran it, else the current server's.
   func client(for promptID: String) -> ComfyClient { member(of: promptID)?.connection.client ?? client }
 

@@ -36,7 +36,8 @@ struct CancelCommand: Command {
     }
     await session.server.trackingConnection(for: id)?.markCancelled(id)
     session.console.result(
-      "cancelled \(id) (removed from the queue)", json: ["type": "cancelled", "prompt_id": .string(id)])
+      "cancelled \(id)\(session.server.onMember(id)) (removed from the queue)",
+      json: ["type": "cancelled", "prompt_id": .string(id)])
   }
 
   /// `POST /api/jobs/{id}/cancel`: one request for a waiting or a running prompt; asking again is harmless.
@@ -53,7 +54,7 @@ struct CancelCommand: Command {
     let how = before?.status == .inProgress ? "interrupted while running" : "removed from the queue"
     if before?.status != .inProgress { await session.server.trackingConnection(for: id)?.markCancelled(id) }
     session.console.result(
-      "cancelled \(id) (\(how))",
+      "cancelled \(id)\(session.server.onMember(id)) (\(how))",
       json: ["type": "cancelled", "prompt_id": .string(id), "was": .string(before?.statusText ?? "unknown")])
   }
 }

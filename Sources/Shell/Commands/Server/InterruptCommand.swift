@@ -29,7 +29,8 @@ struct InterruptCommand: Command {
       }
       try await session.request { try await client.interrupt(promptID: id) }
       session.console.result(
-        "asked the server to stop prompt \(id)", json: ["type": "interrupt", "prompt_id": .string(id)])
+        "asked the server\(session.server.onMember(id)) to stop prompt \(id)",
+        json: ["type": "interrupt", "prompt_id": .string(id)])
       return
     }
     guard let running = queue.running.first else {

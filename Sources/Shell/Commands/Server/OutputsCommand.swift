@@ -19,7 +19,8 @@ struct OutputsCommand: Command {
     let id = try session.server.promptID(arguments.isEmpty ? nil : arguments[0], command: name)
     let result = try await PromptOutputs.find(id, session: session)
     var lines: [String] = []
-    if let member = session.server.member(of: id) { lines.append("prompt \(id) ran on \(member.name)") }
+    let member = session.server.onMember(id)
+    if !member.isEmpty { lines.append("prompt \(id) ran\(member)") }
     let rows = result.files.map { item -> [String] in
       [item.node, result.label(item.node), item.file.path]
     }
