@@ -26,37 +26,31 @@ enum Comfysh {
     case .version:
       TextSink.stdout.write(version + "\n")
     case .shell(var options):
-      var simulator: ComfySimulator?
-      if options.useSimulator {
-        do {
-          let version = options.comfyUIVersion.flatMap(SimulatedVersion.init(option:)) ?? .comfyUI0_3_64
-          simulator = try await SimulatorRunner.startForSession(version)
-          options.simulatorURL = simulator?.baseURL
-        } catch {
-          TextSink.stderr.write("comfysh: cannot start the simulator: \(error)\n")
-          exit(1)
-        }
-      }
+      let simulator = await startSimulator(if: options.useSimulator, version: options.comfyUIVersion)
+      options.simulatorURL = simulator?.baseURL ?? options.simulatorURL
       let status = await ShellRunner.run(options)
       await simulator?.stop()
       exit(status)
     case .simulator(let options):
       exit(await SimulatorRunner.serve(options))
     case .render(var options):
-      var simulator: ComfySimulator?
-      if options.useSimulator {
-        do {
-          let version = options.comfyUIVersion.flatMap(SimulatedVersion.init(option:)) ?? .comfyUI0_3_64
-          simulator = try await SimulatorRunner.startForSession(version)
-          options.simulatorURL = simulator?.baseURL
-        } catch {
-          TextSink.stderr.write("comfysh: cannot start the simulator: \(error)\n")
-          exit(1)
-        }
-      }
+      let simulator = await startSimulator(if: options.useSimulator, version: options.comfyUIVersion)
+      options.simulatorURL = simulator?.baseURL ?? options.simulatorURL
       let status = await RenderRunner.run(options)
       await simulator?.stop()
       exit(status)
+    }
+  }
+
+  /// `--sim`: the in-process simulator a shell or a render talks to; exits with status 1 if it cannot start.
+  static func startSimulator(if wanted: Bool, version: String?) async -> ComfySimulator? {
+    guard wanted else { return nil }
+    do {
+      return try await SimulatorRunner.startForSession(
+        version.flatMap(SimulatedVersion.init(option:)) ?? .comfyUI0_3_64)
+    } catch {
+      TextSink.stderr.write("comfysh: cannot start the simulator: \(error)\n")
+      exit(1)
     }
   }
 }
